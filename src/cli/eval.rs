@@ -1,0 +1,194 @@
+//! `stance eval`: score a model on a labeled test file, or estimate how the
+//! training procedure does on unseen data by nested cross-validation.
+
+use super::train::{load_dataset, DataArgs, SettingsArgs};
+use super::{load_model, Outcome};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use stance::error::Error;
+use stance::eval::Metrics;
+use stance::labels;
+use stance::model::train;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// Model to score (default: the built-in model).
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["labels", "cv", "cv_by"])]
+    pub model: Option<PathBuf>,
+    /// Labeled test file (`text`/`sentence` and `label` columns).
+    #[arg(long, value_name = "FILE", required_unless_present = "labels")]
+    pub test: Option<PathBuf>,
+    /// Cross-validate training on these label files instead of scoring a model.
+    #[arg(long = "labels", value_name = "FILE", conflicts_with = "test")]
+    pub labels: Vec<PathBuf>,
+    /// Number of outer folds (grouped by article where rows name one).
+    #[arg(long, value_name = "K", conflicts_with = "cv_by")]
+    pub cv: Option<usize>,
+    /// Leave one group out: hold out each value of this column in turn
+    /// (only `article`); rows without one always train.
+    #[arg(long, value_name = "COLUMN")]
+    pub cv_by: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(args: EvalArgs) -> Result<Outcome> {
+    if !args.labels.is_empty() {
+        return cross_validate(&args);
+    }
+    let test = args
+        .test
+        .as_ref()
+        .context("give --test FILE, or --labels FILE with --cv")?;
+    let model = load_model(args.model.as_deref())?;
+    let (h, head) = model
+        .head(stance::model::STANCE)
+        .context("the model has no stance head")?;
+    let file = labels::read(test, "label")?;
+    if file.unlabeled > 0 {
+        bail!(Error::input(
+            stance::error::Location::file(test),
+            format!(
+                "{} row(s) have an empty label; every row of a test file needs one",
+                file.unlabeled
+            )
+        ));
+    }
+    if file.rows.is_empty() {
+        bail!("{}: no rows to evaluate", test.display());
+    }
+    let mut truth = Vec::new();
+    for row in &file.rows {
+        let Some(k) = head.classes.iter().position(|c| *c == row.label) else {
+            bail!(Error::input(
+                row.at.clone(),
+                format!(
+                    "unknown label '{}': the model knows {}",
+                    row.label,
+                    head.classes.join(", ")
+                )
+            ));
+        };
+        truth.push(k);
+    }
+    let mut scorer = model.scorer();
+    let predicted: Vec<usize> = file
+        .rows
+        .iter()
+        .map(|r| scorer.score(&r.text)[h].best())
+        .collect();
+    let metrics = Metrics::compute(&head.classes, &truth, &predicted);
+    print_metrics(&metrics, args.format)?;
+    Ok(Outcome::Done)
+}
+
+fn print_metrics(metrics: &Metrics, format: Format) -> Result<()> {
+    match format {
+        Format::Table => print!("{}", metrics.to_table()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(metrics)?),
+    }
+    Ok(())
+}
+
+fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
+    let opts = args.settings.options()?;
+    let (ds, _) = load_dataset(&args.labels, &args.data)?;
+    let outer: Vec<(String, Vec<usize>)> = match (&args.cv_by, args.cv) {
+        (Some(col), _) => {
+            if col != "article" {
+                bail!("--cv-by supports only `article`");
+            }
+            if !ds.has_groups() {
+                bail!("--cv-by article needs an `article` column with values");
+            }
+            train::group_folds(&ds)
+        }
+        (None, k) => {
+            let k = k.unwrap_or(5);
+            if k < 2 {
+                bail!("--cv needs at least 2 folds");
+            }
+            train::make_folds(&ds, k, opts.seed)
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (format!("fold {}", i + 1), f))
+                .collect()
+        }
+    };
+    eprintln!(
+        "stance: nested cross-validation: {} outer folds, each choosing among {} settings by {}-fold CV on its training part",
+        outer.len(),
+        opts.grid.size(),
+        opts.folds
+    );
+    let results = train::held_out(&ds, &outer, &opts)?;
+    let mut truth = Vec::new();
+    let mut predicted = Vec::new();
+    let mut per_fold = Vec::new();
+    for (name, t, p) in &results {
+        let m = Metrics::compute(&ds.classes, t, p);
+        per_fold.push((name.clone(), m));
+        truth.extend_from_slice(t);
+        predicted.extend_from_slice(p);
+    }
+    let pooled = Metrics::compute(&ds.classes, &truth, &predicted);
+    let f1s: Vec<f64> = per_fold.iter().map(|(_, m)| m.macro_f1).collect();
+    let accs: Vec<f64> = per_fold.iter().map(|(_, m)| m.accuracy).collect();
+    let (f1_mean, f1_sd) = mean_sd(&f1s);
+    let (acc_mean, acc_sd) = mean_sd(&accs);
+    match args.format {
+        Format::Json => {
+            let folds: Vec<serde_json::Value> = per_fold
+                .iter()
+                .map(|(name, m)| serde_json::json!({"fold": name, "n": m.n, "accuracy": m.accuracy, "macro_f1": m.macro_f1}))
+                .collect();
+            let value = serde_json::json!({
+                "scheme": if args.cv_by.is_some() { "leave-one-article-out" } else { "k-fold" },
+                "folds": folds,
+                "macro_f1_mean": f1_mean, "macro_f1_sd": f1_sd,
+                "accuracy_mean": acc_mean, "accuracy_sd": acc_sd,
+                "pooled": pooled,
+            });
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+        Format::Table => {
+            println!(
+                "{:<28} {:>5} {:>9} {:>9}",
+                "held out", "n", "accuracy", "macro-F1"
+            );
+            for (name, m) in &per_fold {
+                println!(
+                    "{:<28} {:>5} {:>9.3} {:>9.3}",
+                    name, m.n, m.accuracy, m.macro_f1
+                );
+            }
+            println!(
+                "\nper fold: macro-F1 {f1_mean:.3} ± {f1_sd:.3}, accuracy {acc_mean:.3} ± {acc_sd:.3} (mean ± sd)\n\npooled held-out predictions:"
+            );
+            print!("{}", pooled.to_table());
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}

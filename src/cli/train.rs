@@ -1,0 +1,282 @@
+//! `stance train`: label files → cross-validated settings → model file.
+
+use super::Outcome;
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use stance::labels::{self, LabeledRow};
+use stance::model::store::{self, FORMAT, FORMAT_VERSION};
+use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
+use stance::model::{AnalyzerInfo, FeaturesFile, ModelFile, TrainingFile, TrainingInfo, STANCE};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Label file(s): CSV with `text` (or `sentence`) and `label` columns. Repeat to merge several.
+    #[arg(long = "labels", required = true, value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Where to write the model (JSON).
+    #[arg(long, value_name = "MODEL")]
+    pub out: PathBuf,
+    /// Replace MODEL if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+}
+
+/// How label files are read and merged.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// The allowed labels, comma-separated (default: every label in the files).
+    #[arg(long, value_delimiter = ',', value_name = "LABEL,...")]
+    pub classes: Option<Vec<String>>,
+    /// What to do when one sentence has different labels.
+    #[arg(long, value_enum, default_value_t = Conflict::Error)]
+    pub on_conflict: Conflict,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// Stop and list both places.
+    Error,
+    /// The file given later wins.
+    Last,
+}
+
+/// The settings searched by cross-validation, and the solver's limits.
+#[derive(Args, Debug, Clone)]
+pub struct SettingsArgs {
+    /// Cross-validation folds used to choose the settings.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(2..=50))]
+    pub folds: u64,
+    /// L2 penalties to try (linfa's alpha; scikit-learn's C = 1/alpha).
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().alphas, value_name = "A,...")]
+    pub alpha: Vec<f64>,
+    /// Longest word n-grams to try.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().ngram_max, value_name = "N,...")]
+    pub ngram_max: Vec<usize>,
+    /// Minimum document frequencies to try.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().min_df, value_name = "N,...")]
+    pub min_df: Vec<usize>,
+    /// Keep at most this many terms (most frequent first).
+    #[arg(long, value_name = "N")]
+    pub max_features: Option<usize>,
+    /// Solver iteration limit.
+    #[arg(long, default_value_t = TrainOptions::default().max_iterations)]
+    pub max_iter: u64,
+}
+
+impl SettingsArgs {
+    pub fn options(&self) -> Result<TrainOptions> {
+        if self.alpha.iter().any(|a| !a.is_finite() || *a <= 0.0) {
+            bail!("--alpha values must be positive numbers");
+        }
+        if self.ngram_max.iter().any(|n| !(1..=5).contains(n)) {
+            bail!("--ngram-max values must be between 1 and 5");
+        }
+        if self.min_df.contains(&0) {
+            bail!("--min-df values must be at least 1");
+        }
+        Ok(TrainOptions {
+            grid: Grid {
+                alphas: self.alpha.clone(),
+                ngram_max: self.ngram_max.clone(),
+                min_df: self.min_df.clone(),
+                max_features: self.max_features,
+                sublinear_tf: true,
+            },
+            folds: self.folds as usize,
+            max_iterations: self.max_iter,
+            ..TrainOptions::default()
+        })
+    }
+}
+
+/// Read, validate and merge label files into a dataset. Warnings go to stderr.
+pub fn load_dataset(paths: &[PathBuf], data: &DataArgs) -> Result<(Dataset, Vec<TrainingFile>)> {
+    let mut rows: Vec<LabeledRow> = Vec::new();
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    for path in paths {
+        let file = labels::read(path, "label")?;
+        warnings.extend(file.warnings.iter().cloned());
+        files.push(TrainingFile {
+            path: path.display().to_string(),
+            sha256: file.sha256.clone(),
+            rows: file.total_rows,
+        });
+        rows.extend(file.rows);
+    }
+    let on_conflict = match data.on_conflict {
+        Conflict::Error => OnConflict::Error,
+        Conflict::Last => OnConflict::Last,
+    };
+    let rows = train::merge_rows(rows, on_conflict, &mut warnings)?;
+    for w in &warnings {
+        eprintln!("stance: warning: {w}");
+    }
+    if rows.is_empty() {
+        bail!(
+            "no labeled rows in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let ds = Dataset::from_rows(&rows, data.classes.as_deref())?;
+    Ok((ds, files))
+}
+
+/// The creation time: now, or `SOURCE_DATE_EPOCH` for reproducible builds.
+fn created() -> Result<String> {
+    let time = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(secs) => {
+            let secs: u64 = secs
+                .trim()
+                .parse()
+                .context("SOURCE_DATE_EPOCH must be whole seconds")?;
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+        }
+        Err(_) => std::time::SystemTime::now(),
+    };
+    Ok(humantime::format_rfc3339_seconds(time).to_string())
+}
+
+pub fn run(args: TrainArgs) -> Result<Outcome> {
+    if args.out.exists() && !args.force {
+        bail!(
+            "{} exists; pass --force to replace it (it is replaced only if training succeeds)",
+            args.out.display()
+        );
+    }
+    let opts = args.settings.options()?;
+    let (ds, files) = load_dataset(&args.labels, &args.data)?;
+    eprintln!(
+        "stance: {} labeled sentences ({}); trying {} settings with {}-fold cross-validation",
+        ds.len(),
+        ds.label_counts()
+            .iter()
+            .map(|(l, n)| format!("{l} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        opts.grid.size(),
+        opts.folds
+    );
+    let selection = train::select(&ds, &opts)?;
+    let (tfidf, fitted) = train::fit_final(&ds, &selection.features, selection.alpha, &opts)?;
+    if !fitted.convergence.converged {
+        eprintln!(
+            "stance: warning: the solver did not converge in {} iterations (largest gradient {:.2e}); raise --max-iter",
+            opts.max_iterations, fitted.convergence.gradient_max
+        );
+    }
+    let report = selection.report.clone();
+    let head = train::head_file(
+        STANCE,
+        &ds,
+        &fitted,
+        selection.alpha,
+        &opts,
+        Some(selection.report),
+    );
+    let file = ModelFile {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        created: created()?,
+        analyzer: AnalyzerInfo::default(),
+        features: FeaturesFile {
+            settings: tfidf.settings.clone(),
+            vocabulary: tfidf.vocabulary.clone(),
+            idf: tfidf.idf.clone(),
+        },
+        training: TrainingInfo {
+            files,
+            rows: ds.len(),
+            command: rebuild_command(&args),
+        },
+        heads: vec![head],
+    };
+    store::save(&file, &args.out)?;
+
+    println!("cross-validation: {}", report.scheme);
+    println!(
+        "{:>8} {:>6} {:>6} {:>9}",
+        "alpha", "ngrams", "min_df", "macro-F1"
+    );
+    for g in &report.grid {
+        println!(
+            "{:>8} {:>6} {:>6} {:>9.3}{}",
+            g.alpha,
+            format!("1-{}", g.ngram_max),
+            g.min_df,
+            g.macro_f1,
+            if g.selected { "  <- selected" } else { "" }
+        );
+    }
+    println!(
+        "\nselected: alpha {} (C = {:.3}), word 1-{} grams, min_df {}; vocabulary {} terms",
+        selection.alpha,
+        1.0 / selection.alpha,
+        selection.features.ngram_max,
+        selection.features.min_df,
+        tfidf.n_features()
+    );
+    println!(
+        "cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
+        report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
+    );
+    print!("pooled held-out predictions:\n{}", report.pooled.to_table());
+    println!("\nwrote {}", args.out.display());
+    Ok(Outcome::Done)
+}
+
+fn rebuild_command(args: &TrainArgs) -> String {
+    let mut parts = vec!["stance train".to_string()];
+    for l in &args.labels {
+        parts.push(format!("--labels {}", l.display()));
+    }
+    parts.push(format!("--out {}", args.out.display()));
+    if let Some(c) = &args.data.classes {
+        parts.push(format!("--classes {}", c.join(",")));
+    }
+    if args.data.on_conflict == Conflict::Last {
+        parts.push("--on-conflict last".into());
+    }
+    let s = &args.settings;
+    let d = Grid::default();
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let ulist = |v: &[usize]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if s.folds != 5 {
+        parts.push(format!("--folds {}", s.folds));
+    }
+    if s.alpha != d.alphas {
+        parts.push(format!("--alpha {}", list(&s.alpha)));
+    }
+    if s.ngram_max != d.ngram_max {
+        parts.push(format!("--ngram-max {}", ulist(&s.ngram_max)));
+    }
+    if s.min_df != d.min_df {
+        parts.push(format!("--min-df {}", ulist(&s.min_df)));
+    }
+    if let Some(m) = s.max_features {
+        parts.push(format!("--max-features {m}"));
+    }
+    if s.max_iter != TrainOptions::default().max_iterations {
+        parts.push(format!("--max-iter {}", s.max_iter));
+    }
+    parts.join(" ")
+}

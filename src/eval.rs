@@ -1,0 +1,155 @@
+//! Classification metrics: confusion matrix, per-class precision / recall /
+//! F1, accuracy, and macro-F1 as scikit-learn computes it (the mean of the
+//! per-class F1 scores; a class with no predictions and no support scores 0).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClassScores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Confusion {
+    pub labels: Vec<String>,
+    /// `matrix[true][predicted]`.
+    pub matrix: Vec<Vec<usize>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Metrics {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: BTreeMap<String, ClassScores>,
+    pub confusion: Confusion,
+}
+
+impl Metrics {
+    /// Metrics for `truth` and `predicted`, indices into `labels`.
+    pub fn compute(labels: &[String], truth: &[usize], predicted: &[usize]) -> Metrics {
+        let k = labels.len();
+        let mut matrix = vec![vec![0usize; k]; k];
+        for (&t, &p) in truth.iter().zip(predicted) {
+            matrix[t][p] += 1;
+        }
+        let n = truth.len();
+        let correct: usize = (0..k).map(|c| matrix[c][c]).sum();
+        let mut per_class = BTreeMap::new();
+        let mut f1_sum = 0.0;
+        for c in 0..k {
+            let tp = matrix[c][c] as f64;
+            let support: usize = matrix[c].iter().sum();
+            let predicted_c: usize = (0..k).map(|t| matrix[t][c]).sum();
+            let precision = ratio(tp, predicted_c as f64);
+            let recall = ratio(tp, support as f64);
+            let f1 = ratio(2.0 * precision * recall, precision + recall);
+            f1_sum += f1;
+            per_class.insert(
+                labels[c].clone(),
+                ClassScores {
+                    precision,
+                    recall,
+                    f1,
+                    support,
+                },
+            );
+        }
+        Metrics {
+            n,
+            accuracy: ratio(correct as f64, n as f64),
+            macro_f1: if k == 0 { 0.0 } else { f1_sum / k as f64 },
+            per_class,
+            confusion: Confusion {
+                labels: labels.to_vec(),
+                matrix,
+            },
+        }
+    }
+
+    /// A plain-text table for terminals.
+    pub fn to_table(&self) -> String {
+        let width = self
+            .confusion
+            .labels
+            .iter()
+            .map(|l| l.len())
+            .max()
+            .unwrap_or(5)
+            .max(9);
+        let mut out = String::new();
+        out.push_str(&format!(
+            "sentences {}   accuracy {:.3}   macro-F1 {:.3}\n\n",
+            self.n, self.accuracy, self.macro_f1
+        ));
+        out.push_str(&format!(
+            "{:<width$}  {:>9}  {:>6}  {:>6}  {:>7}\n",
+            "label", "precision", "recall", "F1", "support"
+        ));
+        for (label, s) in &self.per_class {
+            out.push_str(&format!(
+                "{:<width$}  {:>9.3}  {:>6.3}  {:>6.3}  {:>7}\n",
+                label, s.precision, s.recall, s.f1, s.support
+            ));
+        }
+        out.push_str(&format!(
+            "\nconfusion (rows: true, columns: predicted)\n{:<width$}",
+            ""
+        ));
+        for label in &self.confusion.labels {
+            out.push_str(&format!("  {label:>width$}"));
+        }
+        out.push('\n');
+        for (label, row) in self.confusion.labels.iter().zip(&self.confusion.matrix) {
+            out.push_str(&format!("{label:<width$}"));
+            for v in row {
+                out.push_str(&format!("  {v:>width$}"));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        0.0
+    } else {
+        a / b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macro_f1_is_the_mean_of_per_class_f1() {
+        // scikit-learn: f1_score([0,0,1,1,2,2],[0,1,1,1,2,0], average='macro') = 0.6555…
+        let labels: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let m = Metrics::compute(&labels, &[0, 0, 1, 1, 2, 2], &[0, 1, 1, 1, 2, 0]);
+        let f1_a = 0.5; // p 1/2, r 1/2
+        let f1_b = 0.8; // p 2/3, r 1
+        let f1_c = 2.0 / 3.0; // p 1, r 1/2
+        assert!((m.macro_f1 - (f1_a + f1_b + f1_c) / 3.0).abs() < 1e-12);
+        assert!((m.macro_f1 - 0.655_555).abs() < 1e-5);
+        assert!((m.accuracy - 4.0 / 6.0).abs() < 1e-12);
+        assert_eq!(
+            m.confusion.matrix,
+            vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 0, 1]]
+        );
+        assert_eq!(m.per_class["b"].support, 2);
+    }
+
+    #[test]
+    fn a_never_predicted_class_scores_zero() {
+        let labels: Vec<String> = ["a", "b"].map(String::from).to_vec();
+        let m = Metrics::compute(&labels, &[0, 1], &[0, 0]);
+        assert_eq!(m.per_class["b"].f1, 0.0);
+        assert_eq!(m.per_class["b"].precision, 0.0);
+    }
+}

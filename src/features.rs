@@ -1,0 +1,328 @@
+//! TF-IDF features, computed as scikit-learn's `TfidfVectorizer` does:
+//! word n-grams over the analyzer's tokens, optional sublinear tf
+//! (`1 + ln tf`), smoothed idf (`ln((1 + n) / (1 + df)) + 1`), and rows
+//! scaled to unit L2 norm. The vocabulary is pruned by `min_df` and
+//! `max_features` (most frequent terms over the training set) and sorted, so
+//! the same training sentences always give the same columns.
+//!
+//! Fitting returns a [`Tfidf`]; transforming gives sparse rows only.
+
+use crate::analyze::Analyzer;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// Feature settings, saved in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TfidfSettings {
+    /// Word n-grams from 1 up to this length.
+    pub ngram_max: usize,
+    /// Keep terms that occur in at least this many training sentences.
+    pub min_df: usize,
+    /// Keep at most this many terms, the most frequent first.
+    pub max_features: Option<usize>,
+    pub sublinear_tf: bool,
+}
+
+impl Default for TfidfSettings {
+    fn default() -> Self {
+        TfidfSettings {
+            ngram_max: 2,
+            min_df: 1,
+            max_features: None,
+            sublinear_tf: true,
+        }
+    }
+}
+
+/// A fitted vectorizer: settings, vocabulary (column order) and idf weights.
+#[derive(Debug, Clone)]
+pub struct Tfidf {
+    pub settings: TfidfSettings,
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+    index: HashMap<String, u32>,
+}
+
+/// Rows in compressed sparse row form.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SparseRows {
+    pub indptr: Vec<usize>,
+    pub indices: Vec<u32>,
+    pub values: Vec<f64>,
+    pub ncols: usize,
+}
+
+impl SparseRows {
+    pub fn new(ncols: usize) -> Self {
+        SparseRows {
+            indptr: vec![0],
+            indices: Vec::new(),
+            values: Vec::new(),
+            ncols,
+        }
+    }
+
+    pub fn nrows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let range = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[range.clone()], &self.values[range])
+    }
+
+    pub fn push_row(&mut self, indices: &[u32], values: &[f64]) {
+        self.indices.extend_from_slice(indices);
+        self.values.extend_from_slice(values);
+        self.indptr.push(self.indices.len());
+    }
+
+    /// Dot product of two rows (indices sorted ascending).
+    pub fn row_dot(&self, a: usize, b: usize) -> f64 {
+        let (ia, va) = self.row(a);
+        let (ib, vb) = self.row(b);
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < ia.len() && j < ib.len() {
+            match ia[i].cmp(&ib[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += va[i] * vb[j];
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+
+    /// A dense copy, for tests and small problems.
+    pub fn to_dense(&self) -> ndarray::Array2<f64> {
+        let mut dense = ndarray::Array2::zeros((self.nrows(), self.ncols));
+        for r in 0..self.nrows() {
+            let (idx, val) = self.row(r);
+            for (&c, &v) in idx.iter().zip(val) {
+                dense[[r, c as usize]] = v;
+            }
+        }
+        dense
+    }
+}
+
+/// Appends the n-grams (1..=n) of `tokens` to `terms`.
+pub fn ngrams(tokens: &[String], n: usize, terms: &mut Vec<String>) {
+    terms.clear();
+    terms.extend(tokens.iter().cloned());
+    for len in 2..=n {
+        for window in tokens.windows(len) {
+            terms.push(window.join(" "));
+        }
+    }
+}
+
+impl Tfidf {
+    /// Learn the vocabulary and idf from tokenized training sentences.
+    pub fn fit(settings: &TfidfSettings, docs: &[Vec<String>]) -> Tfidf {
+        let mut df: HashMap<String, (usize, usize)> = HashMap::new(); // term → (df, total count)
+        let mut terms = Vec::new();
+        for tokens in docs {
+            ngrams(tokens, settings.ngram_max, &mut terms);
+            terms.sort_unstable();
+            let mut k = 0;
+            while k < terms.len() {
+                let mut run = 1;
+                while k + run < terms.len() && terms[k + run] == terms[k] {
+                    run += 1;
+                }
+                let entry = df.entry(terms[k].clone()).or_insert((0, 0));
+                entry.0 += 1;
+                entry.1 += run;
+                k += run;
+            }
+        }
+        let mut kept: Vec<(String, usize, usize)> = df
+            .into_iter()
+            .filter(|(_, (d, _))| *d >= settings.min_df)
+            .map(|(t, (d, c))| (t, d, c))
+            .collect();
+        if let Some(max) = settings.max_features {
+            // Most frequent first; ties alphabetical, so the choice is deterministic.
+            kept.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+            kept.truncate(max);
+        }
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        let n = docs.len() as f64;
+        let idf = kept
+            .iter()
+            .map(|(_, d, _)| ((1.0 + n) / (1.0 + *d as f64)).ln() + 1.0)
+            .collect();
+        let vocabulary: Vec<String> = kept.into_iter().map(|(t, _, _)| t).collect();
+        Tfidf::from_parts(settings.clone(), vocabulary, idf)
+    }
+
+    /// Rebuild from saved parts (the model file).
+    pub fn from_parts(settings: TfidfSettings, vocabulary: Vec<String>, idf: Vec<f64>) -> Tfidf {
+        let index = vocabulary
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        Tfidf {
+            settings,
+            vocabulary,
+            idf,
+            index,
+        }
+    }
+
+    pub fn n_features(&self) -> usize {
+        self.vocabulary.len()
+    }
+
+    /// The TF-IDF row of one tokenized sentence: sorted column indices and
+    /// L2-normalized weights. `terms` is scratch space reused between calls.
+    pub fn row(&self, tokens: &[String], terms: &mut Vec<String>) -> (Vec<u32>, Vec<f64>) {
+        ngrams(tokens, self.settings.ngram_max, terms);
+        let mut counts: BTreeMap<u32, f64> = BTreeMap::new();
+        for term in terms.iter() {
+            if let Some(&col) = self.index.get(term) {
+                *counts.entry(col).or_insert(0.0) += 1.0;
+            }
+        }
+        let mut indices = Vec::with_capacity(counts.len());
+        let mut values = Vec::with_capacity(counts.len());
+        for (col, tf) in counts {
+            let tf = if self.settings.sublinear_tf {
+                1.0 + tf.ln()
+            } else {
+                tf
+            };
+            indices.push(col);
+            values.push(tf * self.idf[col as usize]);
+        }
+        let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            values.iter_mut().for_each(|v| *v /= norm);
+        }
+        (indices, values)
+    }
+
+    /// Transform tokenized sentences into sparse rows.
+    pub fn transform(&self, docs: &[Vec<String>]) -> SparseRows {
+        let mut rows = SparseRows::new(self.n_features());
+        let mut terms = Vec::new();
+        for tokens in docs {
+            let (indices, values) = self.row(tokens, &mut terms);
+            rows.push_row(&indices, &values);
+        }
+        rows
+    }
+}
+
+/// Tokenize sentences with a fresh analyzer.
+pub fn tokenize_all(texts: &[String]) -> Vec<Vec<String>> {
+    let mut analyzer = Analyzer::new();
+    texts.iter().map(|t| analyzer.analyze(t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(texts: &[&str]) -> Vec<Vec<String>> {
+        texts
+            .iter()
+            .map(|t| t.split_whitespace().map(String::from).collect())
+            .collect()
+    }
+
+    #[test]
+    fn values_match_hand_computation() {
+        // Three documents, unigrams, raw tf, smoothed idf, L2 norm.
+        let settings = TfidfSettings {
+            ngram_max: 1,
+            min_df: 1,
+            max_features: None,
+            sublinear_tf: false,
+        };
+        let d = docs(&["a b", "a c", "a a d"]);
+        let tfidf = Tfidf::fit(&settings, &d);
+        assert_eq!(tfidf.vocabulary, vec!["a", "b", "c", "d"]);
+        // idf(a) = ln(4/4) + 1 = 1; idf(b) = ln(4/2) + 1 = 1.6931...
+        let idf_b = (4.0f64 / 2.0).ln() + 1.0;
+        assert!((tfidf.idf[0] - 1.0).abs() < 1e-12);
+        assert!((tfidf.idf[1] - idf_b).abs() < 1e-12);
+        // Row "a a d": tf a = 2, d = 1 → (2·1, 1·idf_d) normalized.
+        let rows = tfidf.transform(&d);
+        let (idx, val) = rows.row(2);
+        assert_eq!(idx, &[0, 3]);
+        let norm = (4.0 + idf_b * idf_b).sqrt();
+        assert!((val[0] - 2.0 / norm).abs() < 1e-12);
+        assert!((val[1] - idf_b / norm).abs() < 1e-12);
+        // scikit-learn gives 0.763... and 0.646... for this row.
+        assert!((val[0] - 0.7632).abs() < 1e-4);
+    }
+
+    #[test]
+    fn sublinear_tf_and_bigrams() {
+        let settings = TfidfSettings::default();
+        let d = docs(&["x y x", "y z"]);
+        let tfidf = Tfidf::fit(&settings, &d);
+        assert_eq!(tfidf.vocabulary, vec!["x", "x y", "y", "y x", "y z", "z"]);
+        let rows = tfidf.transform(&d);
+        let (idx, val) = rows.row(0);
+        assert_eq!(idx, &[0, 1, 2, 3]);
+        // x: tf 2 → 1 + ln 2, idf ln(3/2) + 1; others tf 1.
+        let idf1 = (3.0f64 / 2.0).ln() + 1.0;
+        let idf_y = 1.0;
+        let raw = [(1.0 + 2f64.ln()) * idf1, idf1, idf_y, idf1];
+        let norm = raw.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for (v, r) in val.iter().zip(raw) {
+            assert!((v - r / norm).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn min_df_and_max_features_prune() {
+        let d = docs(&["a b", "a c", "a b d"]);
+        let tfidf = Tfidf::fit(
+            &TfidfSettings {
+                ngram_max: 1,
+                min_df: 2,
+                max_features: None,
+                sublinear_tf: true,
+            },
+            &d,
+        );
+        assert_eq!(tfidf.vocabulary, vec!["a", "b"]);
+        let tfidf = Tfidf::fit(
+            &TfidfSettings {
+                ngram_max: 1,
+                min_df: 1,
+                max_features: Some(1),
+                sublinear_tf: true,
+            },
+            &d,
+        );
+        assert_eq!(tfidf.vocabulary, vec!["a"]);
+    }
+
+    #[test]
+    fn unknown_terms_give_an_empty_row() {
+        let tfidf = Tfidf::fit(&TfidfSettings::default(), &docs(&["a b"]));
+        let rows = tfidf.transform(&docs(&["q r"]));
+        assert_eq!(rows.row(0).0.len(), 0);
+    }
+
+    #[test]
+    fn rows_have_unit_norm_and_dot_is_symmetric() {
+        let d = docs(&["a b c", "b c d", "d e"]);
+        let tfidf = Tfidf::fit(&TfidfSettings::default(), &d);
+        let rows = tfidf.transform(&d);
+        for r in 0..3 {
+            assert!((rows.row_dot(r, r) - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(rows.row_dot(0, 1), rows.row_dot(1, 0));
+        assert!(rows.row_dot(0, 2) == 0.0);
+    }
+}

@@ -1,0 +1,269 @@
+//! The model: a fitted TF-IDF vectorizer shared by one or more classifier
+//! heads (multinomial logistic regression, one per task such as `stance`).
+//!
+//! [`ModelFile`] is the saved, self-describing form (see [`store`]); [`Model`]
+//! is the loaded form, ready to score sparse rows.
+
+pub mod rowspace;
+pub mod store;
+pub mod train;
+
+use crate::analyze::Analyzer;
+use crate::eval::Metrics;
+use crate::features::{Tfidf, TfidfSettings};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The default task name; the only one a label file's `label` column trains.
+pub const STANCE: &str = "stance";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    /// Always "stance-model": tells a model file from any other JSON.
+    pub format: String,
+    pub format_version: u32,
+    /// RFC 3339 UTC time of training (`SOURCE_DATE_EPOCH` fixes it).
+    pub created: String,
+    pub analyzer: AnalyzerInfo,
+    pub features: FeaturesFile,
+    pub training: TrainingInfo,
+    pub heads: Vec<HeadFile>,
+}
+
+/// How sentences become tokens; fixed in this version, recorded so that a
+/// future analyzer can refuse models it would read differently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzerInfo {
+    pub tokenizer: String,
+    pub stemmer: String,
+    pub lowercase: bool,
+}
+
+impl Default for AnalyzerInfo {
+    fn default() -> Self {
+        AnalyzerInfo {
+            tokenizer: "stance-words-1".into(),
+            stemmer: "snowball-english".into(),
+            lowercase: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeaturesFile {
+    pub settings: TfidfSettings,
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    pub files: Vec<TrainingFile>,
+    /// Labeled rows used, after skipping unlabeled and duplicate ones.
+    pub rows: usize,
+    /// The command line that rebuilds this model.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingFile {
+    pub path: String,
+    pub sha256: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeadFile {
+    pub task: String,
+    pub classes: Vec<String>,
+    pub intercepts: Vec<f64>,
+    /// One row per class, one column per vocabulary term.
+    pub coefficients: Vec<Vec<f64>>,
+    pub hyperparameters: Hyperparameters,
+    pub convergence: Convergence,
+    pub label_counts: BTreeMap<String, usize>,
+    pub cross_validation: Option<CvReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hyperparameters {
+    /// linfa-logistic's L2 penalty `½·alpha·‖W‖²`; scikit-learn's C = 1/alpha.
+    pub alpha: f64,
+    pub max_iterations: u64,
+    pub gradient_tolerance: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Convergence {
+    /// Largest absolute gradient component at the solution.
+    pub gradient_max: f64,
+    pub converged: bool,
+    pub iterations_allowed: u64,
+}
+
+/// Cross-validated quality, as measured when the model was trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvReport {
+    pub scheme: String,
+    pub folds: usize,
+    pub macro_f1_mean: f64,
+    pub macro_f1_std: f64,
+    pub accuracy_mean: f64,
+    pub accuracy_std: f64,
+    /// Metrics of the held-out predictions of all folds pooled.
+    pub pooled: Metrics,
+    /// Every setting tried, with its pooled macro-F1.
+    pub grid: Vec<GridPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridPoint {
+    pub alpha: f64,
+    pub ngram_max: usize,
+    pub min_df: usize,
+    pub macro_f1: f64,
+    pub selected: bool,
+}
+
+/// A loaded model, ready to classify.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub file: ModelFile,
+    pub tfidf: Tfidf,
+    /// Per head: weights in feature-major order (feature × class).
+    weights: Vec<Vec<f64>>,
+}
+
+/// Probabilities of one sentence for one head, in the head's class order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub probabilities: Vec<f64>,
+}
+
+impl Prediction {
+    pub fn best(&self) -> usize {
+        let mut best = 0;
+        for (i, p) in self.probabilities.iter().enumerate() {
+            if *p > self.probabilities[best] {
+                best = i;
+            }
+        }
+        best
+    }
+}
+
+impl Model {
+    /// Build from a checked model file (see [`store::validate`]).
+    pub(crate) fn from_file(file: ModelFile) -> Model {
+        let tfidf = Tfidf::from_parts(
+            file.features.settings.clone(),
+            file.features.vocabulary.clone(),
+            file.features.idf.clone(),
+        );
+        let weights = file
+            .heads
+            .iter()
+            .map(|head| {
+                let k = head.classes.len();
+                let nf = tfidf.n_features();
+                let mut w = vec![0.0; nf * k];
+                for (c, row) in head.coefficients.iter().enumerate() {
+                    for (f, v) in row.iter().enumerate() {
+                        w[f * k + c] = *v;
+                    }
+                }
+                w
+            })
+            .collect();
+        Model {
+            file,
+            tfidf,
+            weights,
+        }
+    }
+
+    pub fn heads(&self) -> &[HeadFile] {
+        &self.file.heads
+    }
+
+    pub fn head(&self, task: &str) -> Option<(usize, &HeadFile)> {
+        self.file
+            .heads
+            .iter()
+            .enumerate()
+            .find(|(_, h)| h.task == task)
+    }
+
+    /// Class probabilities of a TF-IDF row for head `h`.
+    pub fn predict_row(&self, h: usize, indices: &[u32], values: &[f64]) -> Prediction {
+        let head = &self.file.heads[h];
+        let k = head.classes.len();
+        let w = &self.weights[h];
+        let mut scores = head.intercepts.clone();
+        for (&f, &v) in indices.iter().zip(values) {
+            let base = f as usize * k;
+            for (s, wc) in scores.iter_mut().zip(&w[base..base + k]) {
+                *s += v * wc;
+            }
+        }
+        Prediction {
+            probabilities: softmax(&scores),
+        }
+    }
+
+    /// A scorer with its own analyzer and buffers (one per thread).
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: self,
+            analyzer: Analyzer::new(),
+            tokens: Vec::new(),
+            terms: Vec::new(),
+        }
+    }
+}
+
+/// Scores raw sentences: analyze, vectorize, predict every head.
+pub struct Scorer<'m> {
+    model: &'m Model,
+    analyzer: Analyzer,
+    tokens: Vec<String>,
+    terms: Vec<String>,
+}
+
+impl Scorer<'_> {
+    /// One prediction per head, in the model's head order.
+    pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
+        self.analyzer.tokens(sentence, &mut self.tokens);
+        let (indices, values) = self.model.tfidf.row(&self.tokens, &mut self.terms);
+        (0..self.model.file.heads.len())
+            .map(|h| self.model.predict_row(h, &indices, &values))
+            .collect()
+    }
+}
+
+pub fn softmax(scores: &[f64]) -> Vec<f64> {
+    let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let exps: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+    let sum: f64 = exps.iter().sum();
+    exps.into_iter().map(|e| e / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_is_stable() {
+        for scores in [
+            vec![1.0, 2.0, 3.0],
+            vec![1000.0, -1000.0, 0.0],
+            vec![0.0; 4],
+        ] {
+            let p = softmax(&scores);
+            assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            assert!(p.iter().all(|v| v.is_finite() && *v >= 0.0));
+        }
+        let p = softmax(&[0.0, 0.0]);
+        assert_eq!(p, vec![0.5, 0.5]);
+    }
+}

@@ -1,0 +1,176 @@
+//! Exact training in the row space of the feature matrix.
+//!
+//! linfa-logistic only takes dense matrices, and a dense sentences ×
+//! vocabulary matrix is large and slow. With an L2 penalty the optimal
+//! weights lie in the span of the training rows, so if `X = Z·Qᵀ` with `Q`
+//! orthonormal (`r` columns, `r ≤ n` sentences), fitting on `Z` (n × r) and
+//! mapping the weights back by `W = Q·W_z` gives the same model as fitting on
+//! `X`: the scores `X·W = Z·W_z` and the penalty `‖W‖ = ‖W_z‖` agree.
+//!
+//! `Z` comes from a pivoted Cholesky factorization of the Gram matrix
+//! `G = X·Xᵀ = Z·Zᵀ`, computed from the sparse rows.
+//! Pivoting makes rank deficiency (duplicate or empty sentences) harmless.
+
+use crate::features::SparseRows;
+use ndarray::Array2;
+
+/// The row-space basis of a training matrix.
+pub struct RowSpace {
+    /// n × r coordinates of the training rows.
+    pub z: Array2<f64>,
+    /// The training rows chosen as pivots, in order: they span the row space,
+    /// and their rows of `z` form a lower-triangular matrix `L₁₁`.
+    pivots: Vec<usize>,
+}
+
+/// Pivots below this fraction of the largest diagonal entry count as zero.
+const RANK_TOLERANCE: f64 = 1e-10;
+
+impl RowSpace {
+    pub fn new(x: &SparseRows) -> RowSpace {
+        let n = x.nrows();
+        let mut gram = Array2::<f64>::zeros((n, n));
+        for i in 0..n {
+            for j in 0..=i {
+                let v = x.row_dot(i, j);
+                gram[[i, j]] = v;
+                gram[[j, i]] = v;
+            }
+        }
+        let (z, pivots) = pivoted_cholesky(&gram);
+        RowSpace { z, pivots }
+    }
+
+    pub fn rank(&self) -> usize {
+        self.z.ncols()
+    }
+
+    /// Map weights fitted on `Z` (r × k) back to feature space (n_features × k).
+    ///
+    /// The pivot rows satisfy `X_p = L₁₁·Qᵀ`, so `Q = X_pᵀ·L₁₁⁻ᵀ` and
+    /// `W = X_pᵀ·(L₁₁⁻ᵀ·W_z)`: one triangular solve, then a sparse product.
+    pub fn weights_to_features(&self, x: &SparseRows, wz: &Array2<f64>) -> Array2<f64> {
+        let r = self.rank();
+        let k = wz.ncols();
+        // Back substitution with L₁₁ᵀ (upper triangular).
+        let mut b = wz.clone();
+        for col in 0..k {
+            for j in (0..r).rev() {
+                let mut s = b[[j, col]];
+                for m in j + 1..r {
+                    s -= self.z[[self.pivots[m], j]] * b[[m, col]];
+                }
+                b[[j, col]] = s / self.z[[self.pivots[j], j]];
+            }
+        }
+        let mut w = Array2::<f64>::zeros((x.ncols, k));
+        for (j, &row) in self.pivots.iter().enumerate() {
+            let (idx, val) = x.row(row);
+            for (&c, &v) in idx.iter().zip(val) {
+                w.row_mut(c as usize).scaled_add(v, &b.row(j));
+            }
+        }
+        w
+    }
+}
+
+/// Pivoted Cholesky of a symmetric positive semi-definite matrix: returns `L`
+/// (n × r, rows in the original order) with `L·Lᵀ = G` up to rounding, `r`
+/// the numerical rank.
+fn pivoted_cholesky(gram: &Array2<f64>) -> (Array2<f64>, Vec<usize>) {
+    let n = gram.nrows();
+    let mut diag: Vec<f64> = (0..n).map(|i| gram[[i, i]]).collect();
+    let max_diag = diag.iter().cloned().fold(0.0, f64::max);
+    let tolerance = RANK_TOLERANCE * max_diag.max(f64::MIN_POSITIVE);
+    // Row-major n × n store: row i holds L[i, 0..r], so each update is a
+    // contiguous dot product.
+    let mut l = vec![0.0; n * n];
+    let mut used = vec![false; n];
+    let mut pivots = Vec::new();
+    let mut r = 0;
+    while r < n {
+        let pivot = (0..n)
+            .filter(|&i| !used[i])
+            .max_by(|&a, &b| diag[a].total_cmp(&diag[b]).then(b.cmp(&a)));
+        let Some(p) = pivot else { break };
+        if diag[p] <= tolerance {
+            break;
+        }
+        used[p] = true;
+        pivots.push(p);
+        let pivot_value = diag[p].sqrt();
+        l[p * n + r] = pivot_value;
+        let (lp_start, lp_end) = (p * n, p * n + r);
+        for i in 0..n {
+            if used[i] {
+                continue;
+            }
+            let li = &l[i * n..i * n + r];
+            let lp = &l[lp_start..lp_end];
+            let dot: f64 = li.iter().zip(lp).map(|(a, b)| a * b).sum();
+            let v = (gram[[i, p]] - dot) / pivot_value;
+            l[i * n + r] = v;
+            diag[i] -= v * v;
+        }
+        r += 1;
+    }
+    (Array2::from_shape_fn((n, r), |(i, j)| l[i * n + j]), pivots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sparse(rows: &[&[f64]]) -> SparseRows {
+        let mut x = SparseRows::new(rows[0].len());
+        for row in rows {
+            let idx: Vec<u32> = (0..row.len() as u32)
+                .filter(|&c| row[c as usize] != 0.0)
+                .collect();
+            let val: Vec<f64> = idx.iter().map(|&c| row[c as usize]).collect();
+            x.push_row(&idx, &val);
+        }
+        x
+    }
+
+    #[test]
+    fn z_reproduces_the_gram_matrix_even_when_rank_deficient() {
+        // Row 2 duplicates row 0; row 3 is empty.
+        let x = sparse(&[
+            &[1.0, 0.0, 2.0, 0.0],
+            &[0.0, 3.0, 1.0, 1.0],
+            &[1.0, 0.0, 2.0, 0.0],
+            &[0.0; 4],
+        ]);
+        let rs = RowSpace::new(&x);
+        assert_eq!(rs.rank(), 2);
+        let g = rs.z.dot(&rs.z.t());
+        let dense = x.to_dense();
+        let expected = dense.dot(&dense.t());
+        for (a, b) in g.iter().zip(expected.iter()) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn weights_map_back_so_scores_agree() {
+        let x = sparse(&[
+            &[1.0, 0.0, 2.0, 0.5],
+            &[0.0, 3.0, 1.0, 1.0],
+            &[0.2, 0.1, 0.0, 0.0],
+        ]);
+        let rs = RowSpace::new(&x);
+        let wz =
+            Array2::from_shape_fn((rs.rank(), 2), |(i, j)| (i as f64 + 1.0) * (j as f64 - 0.5));
+        let w = rs.weights_to_features(&x, &wz);
+        let scores_x = x.to_dense().dot(&w);
+        let scores_z = rs.z.dot(&wz);
+        for (a, b) in scores_x.iter().zip(scores_z.iter()) {
+            assert!((a - b).abs() < 1e-9);
+        }
+        // And the penalty is preserved: ‖W‖ = ‖W_z‖.
+        let nw: f64 = w.iter().map(|v| v * v).sum();
+        let nz: f64 = wz.iter().map(|v| v * v).sum();
+        assert!((nw - nz).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,775 @@
+//! Training: labeled sentences → TF-IDF → multinomial logistic regression
+//! (linfa-logistic), with the regularization and feature settings chosen by
+//! cross-validation.
+//!
+//! Folds are grouped by article when rows name one (no sentence of a held-out
+//! article is seen in training), stratified by label otherwise. In every fold
+//! the vectorizer is refitted on the training part only. Each fit runs in the
+//! row space of its training matrix ([`super::rowspace`]), which is exact and
+//! keeps linfa's dense matrices small.
+
+use super::rowspace::RowSpace;
+use super::{Convergence, CvReport, GridPoint, HeadFile, Hyperparameters};
+use crate::error::{Error, Result};
+use crate::eval::Metrics;
+use crate::features::{SparseRows, Tfidf, TfidfSettings};
+use crate::labels::{normalize_text, LabeledRow};
+use linfa::prelude::*;
+use linfa_logistic::MultiLogisticRegression;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Labeled sentences ready for training: tokenized, labels as class indices.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub texts: Vec<String>,
+    pub tokens: Vec<Vec<String>>,
+    pub y: Vec<usize>,
+    pub classes: Vec<String>,
+    /// The article each row comes from, if known: rows of one article are
+    /// never split across training and test.
+    pub groups: Vec<Option<String>>,
+}
+
+/// What to do when the same sentence carries different labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnConflict {
+    #[default]
+    Error,
+    /// The row read last wins.
+    Last,
+}
+
+/// Merge rows of one or more label files: exact duplicates (after whitespace
+/// and quote normalization) are kept once with a warning; conflicting labels
+/// are an error naming both places, unless `on_conflict` is `Last`.
+pub fn merge_rows(
+    rows: Vec<LabeledRow>,
+    on_conflict: OnConflict,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<LabeledRow>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<LabeledRow> = Vec::new();
+    let mut duplicates = 0;
+    for row in rows {
+        let key = normalize_text(&row.text);
+        match seen.get(&key) {
+            None => {
+                seen.insert(key, merged.len());
+                merged.push(row);
+            }
+            Some(&i) if merged[i].label == row.label => {
+                duplicates += 1;
+                if duplicates <= 3 {
+                    warnings.push(format!("{}: duplicate of {}, kept once", row.at, merged[i].at));
+                }
+            }
+            Some(&i) => match on_conflict {
+                OnConflict::Last => {
+                    warnings.push(format!(
+                        "{}: label '{}' replaces '{}' from {} (--on-conflict last)",
+                        row.at, row.label, merged[i].label, merged[i].at
+                    ));
+                    merged[i] = row;
+                }
+                OnConflict::Error => {
+                    return Err(Error::input(
+                        row.at.clone(),
+                        format!(
+                            "sentence labeled '{}' here but '{}' at {}; fix one, or pass --on-conflict last",
+                            row.label, merged[i].label, merged[i].at
+                        ),
+                    ))
+                }
+            },
+        }
+    }
+    if duplicates > 3 {
+        warnings.push(format!(
+            "{duplicates} duplicate sentences in all, each kept once"
+        ));
+    }
+    Ok(merged)
+}
+
+impl Dataset {
+    /// Build from merged rows. `classes`, if given, is the allowed label set;
+    /// otherwise it is every label present, and a label seen only once is
+    /// taken for a typo.
+    pub fn from_rows(rows: &[LabeledRow], classes: Option<&[String]>) -> Result<Dataset> {
+        let mut counts: BTreeMap<&str, (usize, &LabeledRow)> = BTreeMap::new();
+        for row in rows {
+            counts.entry(row.label.as_str()).or_insert((0, row)).0 += 1;
+        }
+        let classes: Vec<String> = match classes {
+            Some(allowed) => {
+                for row in rows {
+                    if !allowed.contains(&row.label) {
+                        return Err(Error::input(
+                            row.at.clone(),
+                            format!(
+                                "unknown label '{}': allowed are {}",
+                                row.label,
+                                allowed.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                allowed.to_vec()
+            }
+            None => {
+                for (label, (count, first)) in &counts {
+                    if *count < 2 {
+                        return Err(Error::input(
+                            first.at.clone(),
+                            format!(
+                                "unknown label '{label}': it occurs only once (a typo?); fix it, or list the labels with --classes"
+                            ),
+                        ));
+                    }
+                }
+                counts.keys().map(|s| s.to_string()).collect()
+            }
+        };
+        if classes.len() < 2 {
+            return Err(Error::Training(format!(
+                "need at least two labels to train, found {}",
+                classes.join(", ")
+            )));
+        }
+        let index: HashMap<&str, usize> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
+        let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
+        Ok(Dataset {
+            tokens: crate::features::tokenize_all(&texts),
+            texts,
+            y: rows.iter().map(|r| index[r.label.as_str()]).collect(),
+            classes,
+            groups: rows.iter().map(|r| r.article.clone()).collect(),
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    pub fn label_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts: BTreeMap<String, usize> =
+            self.classes.iter().map(|c| (c.clone(), 0)).collect();
+        for &y in &self.y {
+            *counts.entry(self.classes[y].clone()).or_default() += 1;
+        }
+        counts
+    }
+
+    fn subset(&self, idx: &[usize]) -> (Vec<Vec<String>>, Vec<usize>) {
+        (
+            idx.iter().map(|&i| self.tokens[i].clone()).collect(),
+            idx.iter().map(|&i| self.y[i]).collect(),
+        )
+    }
+
+    pub fn has_groups(&self) -> bool {
+        self.groups.iter().any(Option::is_some)
+    }
+}
+
+/// Settings searched by cross-validation; the first best setting in grid
+/// order wins, so list simpler settings first.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub alphas: Vec<f64>,
+    pub ngram_max: Vec<usize>,
+    pub min_df: Vec<usize>,
+    pub max_features: Option<usize>,
+    pub sublinear_tf: bool,
+}
+
+impl Default for Grid {
+    fn default() -> Self {
+        Grid {
+            alphas: vec![3.0, 1.0, 0.3, 0.1, 0.03],
+            ngram_max: vec![1, 2],
+            min_df: vec![1, 2],
+            max_features: None,
+            sublinear_tf: true,
+        }
+    }
+}
+
+impl Grid {
+    fn feature_settings(&self) -> Vec<TfidfSettings> {
+        let mut out = Vec::new();
+        for &ngram_max in &self.ngram_max {
+            for &min_df in &self.min_df {
+                out.push(TfidfSettings {
+                    ngram_max,
+                    min_df,
+                    max_features: self.max_features,
+                    sublinear_tf: self.sublinear_tf,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn size(&self) -> usize {
+        self.alphas.len() * self.ngram_max.len() * self.min_df.len()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub grid: Grid,
+    pub folds: usize,
+    pub seed: u64,
+    pub max_iterations: u64,
+    pub gradient_tolerance: f64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            grid: Grid::default(),
+            folds: 5,
+            seed: 20161012,
+            max_iterations: 2000,
+            gradient_tolerance: 1e-4,
+        }
+    }
+}
+
+/// A classifier fitted on feature space.
+pub struct Fitted {
+    /// n_features × n_classes.
+    pub weights: Array2<f64>,
+    pub intercepts: Array1<f64>,
+    pub convergence: Convergence,
+}
+
+impl Fitted {
+    fn predict(&self, x: &SparseRows) -> Vec<usize> {
+        (0..x.nrows())
+            .map(|r| {
+                let (idx, val) = x.row(r);
+                let mut scores = self.intercepts.clone();
+                for (&c, &v) in idx.iter().zip(val) {
+                    scores.scaled_add(v, &self.weights.row(c as usize));
+                }
+                argmax(scores.as_slice().unwrap_or(&[]))
+            })
+            .collect()
+    }
+}
+
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Fit multinomial logistic regression on sparse rows, exactly, in their row
+/// space. Classes absent from `y` get zero weights and a very low intercept.
+pub fn fit(
+    x: &SparseRows,
+    y: &[usize],
+    n_classes: usize,
+    alpha: f64,
+    opts: &TrainOptions,
+) -> Result<Fitted> {
+    let rs = RowSpace::new(x);
+    if rs.rank() == 0 {
+        return Err(Error::Training(
+            "no training sentence has any vocabulary term; add labeled sentences or lower min_df"
+                .into(),
+        ));
+    }
+    let dataset = linfa::Dataset::new(rs.z.clone(), Array1::from(y.to_vec()));
+    let fitted = MultiLogisticRegression::default()
+        .alpha(alpha)
+        .max_iterations(opts.max_iterations)
+        .gradient_tolerance(opts.gradient_tolerance)
+        .fit(&dataset)
+        .map_err(|e| Error::Training(format!("linfa-logistic: {e}")))?;
+    let present: Vec<usize> = fitted.classes().to_vec();
+    let wz_present = fitted.params();
+    let b_present = fitted.intercept();
+
+    let gradient_max = gradient_max(&rs.z, y, &present, wz_present, b_present, alpha);
+    let mut wz = Array2::<f64>::zeros((rs.rank(), n_classes));
+    let mut intercepts = Array1::<f64>::from_elem(n_classes, -50.0);
+    for (j, &class) in present.iter().enumerate() {
+        wz.column_mut(class).assign(&wz_present.column(j));
+        intercepts[class] = b_present[j];
+    }
+    Ok(Fitted {
+        weights: rs.weights_to_features(x, &wz),
+        intercepts,
+        convergence: Convergence {
+            gradient_max,
+            // linfa stops silently at max_iterations: judge convergence
+            // from the gradient itself, with the solver's own tolerance.
+            converged: gradient_max <= opts.gradient_tolerance.max(1e-3),
+            iterations_allowed: opts.max_iterations,
+        },
+    })
+}
+
+/// Largest absolute component of the gradient of linfa's objective
+/// (summed cross-entropy + ½·alpha·‖W‖², intercept unpenalized).
+fn gradient_max(
+    z: &Array2<f64>,
+    y: &[usize],
+    present: &[usize],
+    w: &Array2<f64>,
+    b: &Array1<f64>,
+    alpha: f64,
+) -> f64 {
+    let mut scores = z.dot(w) + b;
+    for mut row in scores.rows_mut() {
+        let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row.mapv_inplace(|v| v / sum);
+    }
+    for (i, &label) in y.iter().enumerate() {
+        if let Some(j) = present.iter().position(|&c| c == label) {
+            scores[[i, j]] -= 1.0;
+        }
+    }
+    let gw = z.t().dot(&scores) + &(w * alpha);
+    let gb = scores.sum_axis(ndarray::Axis(0));
+    gw.iter()
+        .chain(gb.iter())
+        .fold(0.0f64, |m, v| m.max(v.abs()))
+}
+
+/// Deterministic 64-bit hash (FNV-1a, then mixed) for fold assignment.
+fn hash(seed: u64, key: &str) -> u64 {
+    let mut h = 0xcbf29ce484222325u64 ^ seed;
+    for b in key.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51afd7ed558ccd);
+    h ^ (h >> 33)
+}
+
+/// Test indices of `k` folds. Rows sharing a group stay together (largest
+/// groups placed first, each in the smallest fold); ungrouped rows are dealt
+/// by label so that every fold sees every class.
+pub fn make_folds(ds: &Dataset, k: usize, seed: u64) -> Vec<Vec<usize>> {
+    let k = k.max(2);
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut singles: Vec<usize> = Vec::new();
+    for (i, g) in ds.groups.iter().enumerate() {
+        match g {
+            Some(g) => groups.entry(g.as_str()).or_default().push(i),
+            None => singles.push(i),
+        }
+    }
+    let mut folds: Vec<Vec<usize>> = vec![Vec::new(); k];
+    let mut ordered: Vec<(&str, Vec<usize>)> = groups.into_iter().collect();
+    ordered.sort_by(|a, b| {
+        b.1.len()
+            .cmp(&a.1.len())
+            .then(hash(seed, a.0).cmp(&hash(seed, b.0)))
+    });
+    for (_, rows) in ordered {
+        let smallest = (0..k).min_by_key(|&f| (folds[f].len(), f)).unwrap_or(0);
+        folds[smallest].extend(rows);
+    }
+    singles.sort_by_key(|&i| (ds.y[i], hash(seed, &ds.texts[i]), i));
+    let mut next = 0;
+    for i in singles {
+        // Deal round-robin, but skip folds already much larger than the rest.
+        let min = folds.iter().map(Vec::len).min().unwrap_or(0);
+        while folds[next].len() > min + 1 {
+            next = (next + 1) % k;
+        }
+        folds[next].push(i);
+        next = (next + 1) % k;
+    }
+    for f in &mut folds {
+        f.sort_unstable();
+    }
+    folds.retain(|f| !f.is_empty());
+    folds
+}
+
+fn complement(n: usize, test: &[usize]) -> Vec<usize> {
+    let mut in_test = vec![false; n];
+    for &i in test {
+        in_test[i] = true;
+    }
+    (0..n).filter(|&i| !in_test[i]).collect()
+}
+
+/// Held-out predictions for every (feature setting, alpha) of the grid:
+/// `result[setting][alpha][row]`.
+fn cv_predictions(
+    ds: &Dataset,
+    folds: &[Vec<usize>],
+    opts: &TrainOptions,
+) -> Result<Vec<Vec<Vec<usize>>>> {
+    let settings = opts.grid.feature_settings();
+    let k = ds.classes.len();
+    let per_fold: Vec<Result<Vec<Vec<Vec<usize>>>>> = folds
+        .par_iter()
+        .map(|test| {
+            let train = complement(ds.len(), test);
+            let (train_tokens, train_y) = ds.subset(&train);
+            let (test_tokens, _) = ds.subset(test);
+            let mut out = Vec::new();
+            for s in &settings {
+                let tfidf = Tfidf::fit(s, &train_tokens);
+                let x_train = tfidf.transform(&train_tokens);
+                let x_test = tfidf.transform(&test_tokens);
+                let rs_out: Result<Vec<Vec<usize>>> = opts
+                    .grid
+                    .alphas
+                    .iter()
+                    .map(|&alpha| Ok(fit(&x_train, &train_y, k, alpha, opts)?.predict(&x_test)))
+                    .collect();
+                out.push(rs_out?);
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut pooled = vec![vec![vec![0usize; ds.len()]; opts.grid.alphas.len()]; settings.len()];
+    for (fold, result) in folds.iter().zip(per_fold) {
+        let result = result?;
+        for (s, by_alpha) in result.iter().enumerate() {
+            for (a, preds) in by_alpha.iter().enumerate() {
+                for (&row, &p) in fold.iter().zip(preds) {
+                    pooled[s][a][row] = p;
+                }
+            }
+        }
+    }
+    Ok(pooled)
+}
+
+fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+/// The chosen settings and the cross-validation that chose them.
+pub struct Selection {
+    pub features: TfidfSettings,
+    pub alpha: f64,
+    pub report: CvReport,
+}
+
+/// Cross-validate every grid setting and pick the best by pooled macro-F1.
+pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
+    let folds = make_folds(ds, opts.folds, opts.seed);
+    if folds.len() < 2 {
+        return Err(Error::Training(format!(
+            "{} labeled sentences are too few to cross-validate",
+            ds.len()
+        )));
+    }
+    let pooled = cv_predictions(ds, &folds, opts)?;
+    let settings = opts.grid.feature_settings();
+    let mut grid = Vec::new();
+    let mut best: Option<(usize, usize, f64)> = None;
+    for (s, by_alpha) in pooled.iter().enumerate() {
+        for (a, preds) in by_alpha.iter().enumerate() {
+            let f1 = Metrics::compute(&ds.classes, &ds.y, preds).macro_f1;
+            if best.is_none_or(|(_, _, b)| f1 > b) {
+                best = Some((s, a, f1));
+            }
+            grid.push(GridPoint {
+                alpha: opts.grid.alphas[a],
+                ngram_max: settings[s].ngram_max,
+                min_df: settings[s].min_df,
+                macro_f1: f1,
+                selected: false,
+            });
+        }
+    }
+    let (s, a, _) = best.ok_or_else(|| Error::Setting("the search grid is empty".into()))?;
+    grid[s * opts.grid.alphas.len() + a].selected = true;
+    let preds = &pooled[s][a];
+    let fold_metrics: Vec<Metrics> = folds
+        .iter()
+        .map(|f| {
+            let truth: Vec<usize> = f.iter().map(|&i| ds.y[i]).collect();
+            let pred: Vec<usize> = f.iter().map(|&i| preds[i]).collect();
+            Metrics::compute(&ds.classes, &truth, &pred)
+        })
+        .collect();
+    let (f1_mean, f1_std) = mean_std(&fold_metrics.iter().map(|m| m.macro_f1).collect::<Vec<_>>());
+    let (acc_mean, acc_std) =
+        mean_std(&fold_metrics.iter().map(|m| m.accuracy).collect::<Vec<_>>());
+    let scheme = if ds.has_groups() {
+        format!(
+            "{}-fold, grouped by article (ungrouped rows stratified by label)",
+            folds.len()
+        )
+    } else {
+        format!("{}-fold, stratified by label", folds.len())
+    };
+    Ok(Selection {
+        features: settings[s].clone(),
+        alpha: opts.grid.alphas[a],
+        report: CvReport {
+            scheme,
+            folds: folds.len(),
+            macro_f1_mean: f1_mean,
+            macro_f1_std: f1_std,
+            accuracy_mean: acc_mean,
+            accuracy_std: acc_std,
+            pooled: Metrics::compute(&ds.classes, &ds.y, preds),
+            grid,
+        },
+    })
+}
+
+/// Fit the vectorizer and one head on all of `ds` with fixed settings.
+pub fn fit_final(
+    ds: &Dataset,
+    features: &TfidfSettings,
+    alpha: f64,
+    opts: &TrainOptions,
+) -> Result<(Tfidf, Fitted)> {
+    let tfidf = Tfidf::fit(features, &ds.tokens);
+    let x = tfidf.transform(&ds.tokens);
+    let fitted = fit(&x, &ds.y, ds.classes.len(), alpha, opts)?;
+    Ok((tfidf, fitted))
+}
+
+/// A saved head from a fitted classifier.
+pub fn head_file(
+    task: &str,
+    ds: &Dataset,
+    fitted: &Fitted,
+    alpha: f64,
+    opts: &TrainOptions,
+    cv: Option<CvReport>,
+) -> HeadFile {
+    HeadFile {
+        task: task.to_string(),
+        classes: ds.classes.clone(),
+        intercepts: fitted.intercepts.to_vec(),
+        coefficients: fitted
+            .weights
+            .columns()
+            .into_iter()
+            .map(|c| c.to_vec())
+            .collect(),
+        hyperparameters: Hyperparameters {
+            alpha,
+            max_iterations: opts.max_iterations,
+            gradient_tolerance: opts.gradient_tolerance,
+        },
+        convergence: fitted.convergence.clone(),
+        label_counts: ds.label_counts(),
+        cross_validation: cv,
+    }
+}
+
+/// One outer fold per article: its rows are held out, every other row
+/// (ungrouped ones included) trains.
+pub fn group_folds(ds: &Dataset) -> Vec<(String, Vec<usize>)> {
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, g) in ds.groups.iter().enumerate() {
+        if let Some(g) = g {
+            groups.entry(g.as_str()).or_default().push(i);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(g, rows)| (g.to_string(), rows))
+        .collect()
+}
+
+/// Nested cross-validation: for each outer fold, the whole training
+/// procedure (grid search included) runs on the other rows, then predicts the
+/// held-out ones. Returns, per fold, its name, true and predicted classes.
+pub fn held_out(
+    ds: &Dataset,
+    outer: &[(String, Vec<usize>)],
+    opts: &TrainOptions,
+) -> Result<Vec<(String, Vec<usize>, Vec<usize>)>> {
+    let mut out = Vec::new();
+    for (name, test) in outer {
+        let train = complement(ds.len(), test);
+        let sub = Dataset {
+            texts: train.iter().map(|&i| ds.texts[i].clone()).collect(),
+            tokens: train.iter().map(|&i| ds.tokens[i].clone()).collect(),
+            y: train.iter().map(|&i| ds.y[i]).collect(),
+            classes: ds.classes.clone(),
+            groups: train.iter().map(|&i| ds.groups[i].clone()).collect(),
+        };
+        let selection = select(&sub, opts)?;
+        let (tfidf, fitted) = fit_final(&sub, &selection.features, selection.alpha, opts)?;
+        let (test_tokens, truth) = ds.subset(test);
+        let predicted = fitted.predict(&tfidf.transform(&test_tokens));
+        out.push((name.clone(), truth, predicted));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Location;
+
+    fn row(text: &str, label: &str, article: Option<&str>) -> LabeledRow {
+        LabeledRow {
+            text: text.into(),
+            label: label.into(),
+            article: article.map(String::from),
+            outlet: None,
+            source: None,
+            at: Location::line("t.csv", 2),
+        }
+    }
+
+    #[test]
+    fn rowspace_fit_equals_direct_dense_fit() {
+        // A small problem with more features than rows: fitting in the row
+        // space must give the same probabilities as linfa on the dense matrix.
+        let texts = [
+            "sanctions punish russia",
+            "talks with russia resume",
+            "the meeting is monday",
+            "russia must be punished",
+            "dialogue with moscow helps",
+            "ministers met in geneva",
+            "expel russian diplomats now",
+            "cooperation with russia works",
+            "the summit ends friday",
+        ];
+        let tokens: Vec<Vec<String>> = texts
+            .iter()
+            .map(|t| t.split(' ').map(String::from).collect())
+            .collect();
+        let y = vec![0, 1, 2, 0, 1, 2, 0, 1, 2];
+        let tfidf = Tfidf::fit(&TfidfSettings::default(), &tokens);
+        let x = tfidf.transform(&tokens);
+        let opts = TrainOptions {
+            gradient_tolerance: 1e-8,
+            max_iterations: 5000,
+            ..Default::default()
+        };
+        let ours = fit(&x, &y, 3, 0.5, &opts).unwrap();
+        assert!(ours.convergence.converged);
+
+        let dense = x.to_dense();
+        let direct = MultiLogisticRegression::default()
+            .alpha(0.5)
+            .max_iterations(5000)
+            .gradient_tolerance(1e-8)
+            .fit(&linfa::Dataset::new(dense.clone(), Array1::from(y.clone())))
+            .unwrap();
+        let p_direct = direct.predict_probabilities(&dense);
+        let p_ours = {
+            let scores = dense.dot(&ours.weights) + &ours.intercepts;
+            let mut p = scores.clone();
+            for (mut row, s) in p.rows_mut().into_iter().zip(scores.rows()) {
+                row.assign(&Array1::from(super::super::softmax(s.as_slice().unwrap())));
+            }
+            p
+        };
+        for (a, b) in p_direct.iter().zip(p_ours.iter()) {
+            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn folds_keep_articles_together_and_cover_every_row() {
+        let mut rows = Vec::new();
+        for a in 0..4 {
+            for i in 0..5 {
+                rows.push(row(
+                    &format!("article {a} sentence {i}"),
+                    ["x", "y"][i % 2],
+                    Some(&format!("a{a}")),
+                ));
+            }
+        }
+        for i in 0..20 {
+            rows.push(row(&format!("authored {i}"), ["x", "y"][i % 2], None));
+        }
+        let ds = Dataset::from_rows(&rows, None).unwrap();
+        let folds = make_folds(&ds, 4, 7);
+        assert_eq!(folds.len(), 4);
+        let mut all: Vec<usize> = folds.iter().flatten().cloned().collect();
+        all.sort();
+        assert_eq!(all, (0..40).collect::<Vec<_>>());
+        for f in &folds {
+            let arts: std::collections::BTreeSet<_> =
+                f.iter().filter_map(|&i| ds.groups[i].clone()).collect();
+            assert_eq!(arts.len(), 1, "one article per fold here");
+            for a in &arts {
+                assert_eq!(
+                    f.iter()
+                        .filter(|&&i| ds.groups[i].as_ref() == Some(a))
+                        .count(),
+                    5
+                );
+            }
+            assert_eq!(f.len(), 10);
+        }
+        assert_eq!(make_folds(&ds, 4, 7), folds, "deterministic");
+    }
+
+    #[test]
+    fn merge_keeps_duplicates_once_and_rejects_conflicts() {
+        let mut warnings = Vec::new();
+        let rows = vec![
+            row("Talks  resume.", "conciliatory", None),
+            row("Talks resume.", "conciliatory", None),
+        ];
+        assert_eq!(
+            merge_rows(rows, OnConflict::Error, &mut warnings)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(warnings.len(), 1);
+        let rows = vec![
+            row("Talks resume.", "conciliatory", None),
+            row("Talks resume.", "neutral", None),
+        ];
+        assert!(merge_rows(rows.clone(), OnConflict::Error, &mut warnings).is_err());
+        let merged = merge_rows(rows, OnConflict::Last, &mut warnings).unwrap();
+        assert_eq!(merged[0].label, "neutral");
+    }
+
+    #[test]
+    fn a_label_seen_once_is_reported_as_unknown() {
+        let rows = vec![
+            row("a", "x", None),
+            row("b", "x", None),
+            row("c", "y", None),
+            row("d", "y", None),
+            row("e", "yy", None),
+        ];
+        let e = Dataset::from_rows(&rows, None).unwrap_err().to_string();
+        assert!(e.contains("unknown label 'yy'"), "{e}");
+    }
+}

@@ -1,0 +1,138 @@
+//! Sentence classification of whole articles, and per-article profiles:
+//! counts, shares and mean probabilities per label, net stance (share
+//! hawkish − share conciliatory) and the sentences that drive it.
+
+use crate::corpus::Article;
+use crate::model::{Model, Scorer};
+use crate::segment;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One classified sentence: where it is in the article body, and per head
+/// its label and probabilities (in the head's class order).
+#[derive(Debug, Clone, Serialize)]
+pub struct SentenceResult {
+    pub index: usize,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub labels: Vec<String>,
+    pub probabilities: Vec<Vec<f64>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Classified {
+    pub article: Article,
+    pub sentences: Vec<SentenceResult>,
+}
+
+/// Split an article into sentences and score each with every head.
+pub fn classify(scorer: &mut Scorer<'_>, model: &Model, article: Article) -> Classified {
+    let sentences = segment::sentences(&article.body)
+        .into_iter()
+        .enumerate()
+        .map(|(index, range)| {
+            let text = &article.body[range.clone()];
+            let predictions = scorer.score(text);
+            SentenceResult {
+                index,
+                start: range.start,
+                end: range.end,
+                text: text.to_string(),
+                labels: predictions
+                    .iter()
+                    .zip(model.heads())
+                    .map(|(p, h)| h.classes[p.best()].clone())
+                    .collect(),
+                probabilities: predictions.into_iter().map(|p| p.probabilities).collect(),
+            }
+        })
+        .collect();
+    Classified { article, sentences }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Highlight {
+    pub sentence_index: usize,
+    pub sentence: String,
+    pub probability: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub article: String,
+    pub outlet: Option<String>,
+    pub title: Option<String>,
+    pub date: Option<String>,
+    pub sentences: usize,
+    /// Lines removed as page furniture (navigation, comments, footers, …).
+    pub dropped: usize,
+    pub counts: BTreeMap<String, usize>,
+    pub shares: BTreeMap<String, f64>,
+    pub mean_probability: BTreeMap<String, f64>,
+    /// Share hawkish − share conciliatory; absent if the model lacks either class.
+    pub net_stance: Option<f64>,
+    pub most_hawkish: Vec<Highlight>,
+    pub most_conciliatory: Vec<Highlight>,
+}
+
+const HIGHLIGHTS: usize = 3;
+
+/// The profile of a classified article for head `h` (the stance head).
+pub fn profile(c: &Classified, classes: &[String], h: usize) -> Profile {
+    let n = c.sentences.len();
+    let mut counts: BTreeMap<String, usize> = classes.iter().map(|l| (l.clone(), 0)).collect();
+    let mut prob_sums = vec![0.0; classes.len()];
+    for s in &c.sentences {
+        *counts.entry(s.labels[h].clone()).or_default() += 1;
+        for (sum, p) in prob_sums.iter_mut().zip(&s.probabilities[h]) {
+            *sum += p;
+        }
+    }
+    let share = |count: usize| if n == 0 { 0.0 } else { count as f64 / n as f64 };
+    let shares: BTreeMap<String, f64> =
+        counts.iter().map(|(l, &k)| (l.clone(), share(k))).collect();
+    let mean_probability = classes
+        .iter()
+        .zip(&prob_sums)
+        .map(|(l, s)| (l.clone(), if n == 0 { 0.0 } else { s / n as f64 }))
+        .collect();
+    let net_stance = match (shares.get("hawkish"), shares.get("conciliatory")) {
+        (Some(hk), Some(cc)) => Some(hk - cc),
+        _ => None,
+    };
+    let top = |label: &str| -> Vec<Highlight> {
+        let Some(k) = classes.iter().position(|c| c == label) else {
+            return Vec::new();
+        };
+        let mut ranked: Vec<&crate::profile::SentenceResult> = c.sentences.iter().collect();
+        ranked.sort_by(|a, b| {
+            b.probabilities[h][k]
+                .total_cmp(&a.probabilities[h][k])
+                .then(a.index.cmp(&b.index))
+        });
+        ranked
+            .into_iter()
+            .take(HIGHLIGHTS)
+            .map(|s| Highlight {
+                sentence_index: s.index,
+                sentence: s.text.clone(),
+                probability: s.probabilities[h][k],
+            })
+            .collect()
+    };
+    Profile {
+        article: c.article.id.clone(),
+        outlet: c.article.outlet.clone(),
+        title: c.article.title.clone(),
+        date: c.article.date.clone(),
+        sentences: n,
+        dropped: c.article.dropped.len(),
+        counts,
+        shares,
+        mean_probability,
+        net_stance,
+        most_hawkish: top("hawkish"),
+        most_conciliatory: top("conciliatory"),
+    }
+}
