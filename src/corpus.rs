@@ -389,7 +389,7 @@ fn collapse(s: &str) -> String {
 }
 
 fn has_final_punctuation(line: &str) -> bool {
-    line.ends_with(|c: char| matches!(c, '.' | '?' | '!' | ':' | ';' | '"' | '”' | '’' | '…' | ')'))
+    line.ends_with(['.', '?', '!', ':', ';', '"', '”', '’', '…', ')'])
 }
 
 /// The kind of furniture a (trimmed) line is, if any.

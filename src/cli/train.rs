@@ -41,8 +41,10 @@ pub struct DataArgs {
 pub enum Conflict {
     /// Stop and list both places.
     Error,
-    /// The file given later wins.
+    /// The row read later wins.
     Last,
+    /// Keep both rows (an ambiguous sentence stays ambiguous).
+    Keep,
 }
 
 /// The settings searched by cross-validation, and the solver's limits.
@@ -112,6 +114,7 @@ pub fn load_dataset(paths: &[PathBuf], data: &DataArgs) -> Result<(Dataset, Vec<
     let on_conflict = match data.on_conflict {
         Conflict::Error => OnConflict::Error,
         Conflict::Last => OnConflict::Last,
+        Conflict::Keep => OnConflict::Keep,
     };
     let rows = train::merge_rows(rows, on_conflict, &mut warnings)?;
     for w in &warnings {
@@ -239,12 +242,13 @@ fn rebuild_command(args: &TrainArgs) -> String {
     for l in &args.labels {
         parts.push(format!("--labels {}", l.display()));
     }
-    parts.push(format!("--out {}", args.out.display()));
     if let Some(c) = &args.data.classes {
         parts.push(format!("--classes {}", c.join(",")));
     }
-    if args.data.on_conflict == Conflict::Last {
-        parts.push("--on-conflict last".into());
+    match args.data.on_conflict {
+        Conflict::Error => {}
+        Conflict::Last => parts.push("--on-conflict last".into()),
+        Conflict::Keep => parts.push("--on-conflict keep".into()),
     }
     let s = &args.settings;
     let d = Grid::default();

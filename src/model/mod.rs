@@ -61,7 +61,8 @@ pub struct TrainingInfo {
     pub files: Vec<TrainingFile>,
     /// Labeled rows used, after skipping unlabeled and duplicate ones.
     pub rows: usize,
-    /// The command line that rebuilds this model.
+    /// The command line that rebuilds this model, less `--out` (so the
+    /// bytes do not depend on where the model was written).
     pub command: String,
 }
 

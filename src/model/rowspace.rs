@@ -30,11 +30,26 @@ impl RowSpace {
     pub fn new(x: &SparseRows) -> RowSpace {
         let n = x.nrows();
         let mut gram = Array2::<f64>::zeros((n, n));
+        // Scatter row i into a dense vector, then gather against rows j ≤ i:
+        // branch-free, unlike merging two sorted index lists.
+        let mut dense = vec![0.0; x.ncols];
         for i in 0..n {
+            let (idx_i, val_i) = x.row(i);
+            for (&c, &v) in idx_i.iter().zip(val_i) {
+                dense[c as usize] = v;
+            }
             for j in 0..=i {
-                let v = x.row_dot(i, j);
+                let (idx_j, val_j) = x.row(j);
+                let v: f64 = idx_j
+                    .iter()
+                    .zip(val_j)
+                    .map(|(&c, &v)| dense[c as usize] * v)
+                    .sum();
                 gram[[i, j]] = v;
                 gram[[j, i]] = v;
+            }
+            for &c in idx_i {
+                dense[c as usize] = 0.0;
             }
         }
         let (z, pivots) = pivoted_cholesky(&gram);

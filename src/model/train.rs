@@ -39,6 +39,9 @@ pub enum OnConflict {
     Error,
     /// The row read last wins.
     Last,
+    /// Keep both rows: the sentence is genuinely ambiguous, and the model
+    /// sees it as such (what scikit-learn does with such data).
+    Keep,
 }
 
 /// Merge rows of one or more label files: exact duplicates (after whitespace
@@ -66,6 +69,13 @@ pub fn merge_rows(
                 }
             }
             Some(&i) => match on_conflict {
+                OnConflict::Keep => {
+                    warnings.push(format!(
+                        "{}: label '{}' differs from '{}' at {}; both kept (--on-conflict keep)",
+                        row.at, row.label, merged[i].label, merged[i].at
+                    ));
+                    merged.push(row);
+                }
                 OnConflict::Last => {
                     warnings.push(format!(
                         "{}: label '{}' replaces '{}' from {} (--on-conflict last)",
@@ -77,7 +87,7 @@ pub fn merge_rows(
                     return Err(Error::input(
                         row.at.clone(),
                         format!(
-                            "sentence labeled '{}' here but '{}' at {}; fix one, or pass --on-conflict last",
+                            "sentence labeled '{}' here but '{}' at {}; fix one, or pass --on-conflict last (later wins) or keep (both kept)",
                             row.label, merged[i].label, merged[i].at
                         ),
                     ))
@@ -289,6 +299,20 @@ pub fn fit(
     alpha: f64,
     opts: &TrainOptions,
 ) -> Result<Fitted> {
+    let mut fits = fit_path(x, y, n_classes, &[alpha], opts)?;
+    Ok(fits.remove(0))
+}
+
+/// Fit one model per alpha on the same rows. The row space is factored once,
+/// and each fit starts from the previous solution (alphas are best given from
+/// strongest to weakest penalty), which saves most solver iterations.
+pub fn fit_path(
+    x: &SparseRows,
+    y: &[usize],
+    n_classes: usize,
+    alphas: &[f64],
+    opts: &TrainOptions,
+) -> Result<Vec<Fitted>> {
     let rs = RowSpace::new(x);
     if rs.rank() == 0 {
         return Err(Error::Training(
@@ -297,35 +321,53 @@ pub fn fit(
         ));
     }
     let dataset = linfa::Dataset::new(rs.z.clone(), Array1::from(y.to_vec()));
-    let fitted = MultiLogisticRegression::default()
-        .alpha(alpha)
-        .max_iterations(opts.max_iterations)
-        .gradient_tolerance(opts.gradient_tolerance)
-        .fit(&dataset)
-        .map_err(|e| Error::Training(format!("linfa-logistic: {e}")))?;
-    let present: Vec<usize> = fitted.classes().to_vec();
-    let wz_present = fitted.params();
-    let b_present = fitted.intercept();
+    let mut start: Option<Array2<f64>> = None;
+    let mut fits = Vec::with_capacity(alphas.len());
+    for &alpha in alphas {
+        let mut params = MultiLogisticRegression::default()
+            .alpha(alpha)
+            .max_iterations(opts.max_iterations)
+            .gradient_tolerance(opts.gradient_tolerance);
+        if let Some(init) = start.take() {
+            params = params.initial_params(init);
+        }
+        let fitted = params
+            .fit(&dataset)
+            .map_err(|e| Error::Training(format!("linfa-logistic: {e}")))?;
+        let present: Vec<usize> = fitted.classes().to_vec();
+        let wz_present = fitted.params();
+        let b_present = fitted.intercept();
+        let mut init = Array2::<f64>::zeros((rs.rank() + 1, present.len()));
+        init.slice_mut(ndarray::s![..rs.rank(), ..])
+            .assign(wz_present);
+        init.row_mut(rs.rank()).assign(b_present);
+        start = Some(init);
 
-    let gradient_max = gradient_max(&rs.z, y, &present, wz_present, b_present, alpha);
-    let mut wz = Array2::<f64>::zeros((rs.rank(), n_classes));
-    let mut intercepts = Array1::<f64>::from_elem(n_classes, -50.0);
-    for (j, &class) in present.iter().enumerate() {
-        wz.column_mut(class).assign(&wz_present.column(j));
-        intercepts[class] = b_present[j];
+        let gradient_max = gradient_max(&rs.z, y, &present, wz_present, b_present, alpha);
+        let mut wz = Array2::<f64>::zeros((rs.rank(), n_classes));
+        let mut intercepts = Array1::<f64>::from_elem(n_classes, -50.0);
+        for (j, &class) in present.iter().enumerate() {
+            wz.column_mut(class).assign(&wz_present.column(j));
+            intercepts[class] = b_present[j];
+        }
+        fits.push(Fitted {
+            weights: rs.weights_to_features(x, &wz),
+            intercepts,
+            convergence: Convergence {
+                gradient_max,
+                // linfa stops silently at max_iterations: judge convergence
+                // from the gradient itself.
+                converged: gradient_max <= CONVERGED_GRADIENT,
+                iterations_allowed: opts.max_iterations,
+            },
+        });
     }
-    Ok(Fitted {
-        weights: rs.weights_to_features(x, &wz),
-        intercepts,
-        convergence: Convergence {
-            gradient_max,
-            // linfa stops silently at max_iterations: judge convergence
-            // from the gradient itself, with the solver's own tolerance.
-            converged: gradient_max <= opts.gradient_tolerance.max(1e-3),
-            iterations_allowed: opts.max_iterations,
-        },
-    })
+    Ok(fits)
 }
+
+/// A solution counts as converged when no component of the gradient of the
+/// summed loss exceeds this: far below what moves any probability visibly.
+pub const CONVERGED_GRADIENT: f64 = 1e-3;
 
 /// Largest absolute component of the gradient of linfa's objective
 /// (summed cross-entropy + ½·alpha·‖W‖², intercept unpenalized).
@@ -438,13 +480,8 @@ fn cv_predictions(
                 let tfidf = Tfidf::fit(s, &train_tokens);
                 let x_train = tfidf.transform(&train_tokens);
                 let x_test = tfidf.transform(&test_tokens);
-                let rs_out: Result<Vec<Vec<usize>>> = opts
-                    .grid
-                    .alphas
-                    .iter()
-                    .map(|&alpha| Ok(fit(&x_train, &train_y, k, alpha, opts)?.predict(&x_test)))
-                    .collect();
-                out.push(rs_out?);
+                let fits = fit_path(&x_train, &train_y, k, &opts.grid.alphas, opts)?;
+                out.push(fits.iter().map(|f| f.predict(&x_test)).collect());
             }
             Ok(out)
         })
@@ -590,6 +627,9 @@ pub fn head_file(
     }
 }
 
+/// A held-out fold's name, true classes and predicted classes.
+pub type HeldOut = (String, Vec<usize>, Vec<usize>);
+
 /// One outer fold per article: its rows are held out, every other row
 /// (ungrouped ones included) trains.
 pub fn group_folds(ds: &Dataset) -> Vec<(String, Vec<usize>)> {
@@ -612,7 +652,7 @@ pub fn held_out(
     ds: &Dataset,
     outer: &[(String, Vec<usize>)],
     opts: &TrainOptions,
-) -> Result<Vec<(String, Vec<usize>, Vec<usize>)>> {
+) -> Result<Vec<HeldOut>> {
     let mut out = Vec::new();
     for (name, test) in outer {
         let train = complement(ds.len(), test);

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `stance` binary, compiled into one test binary.
+//! Each module covers one area; `util` runs the built program.
+
+mod errors;
+mod pipeline;
+mod util;

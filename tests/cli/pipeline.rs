@@ -1,0 +1,390 @@
+//! The pipeline end to end on the bundled data: profile, classify, train, eval.
+
+use crate::util::*;
+
+#[test]
+fn profile_prints_five_articles_with_counts_that_add_up() {
+    let out = stance(&["profile", "data/articles", "--format", "json"]).assert_ok();
+    let profiles: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let profiles = profiles.as_array().unwrap();
+    assert_eq!(profiles.len(), 5);
+    for p in profiles {
+        let n = p["sentences"].as_u64().unwrap();
+        assert!(n >= 10, "{p}");
+        let counted: u64 = p["counts"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, n);
+        let shares: f64 = p["shares"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        assert!((shares - 1.0).abs() < 1e-9);
+        let net = p["net_stance"].as_f64().unwrap();
+        let expected = p["shares"]["hawkish"].as_f64().unwrap()
+            - p["shares"]["conciliatory"].as_f64().unwrap();
+        assert!((net - expected).abs() < 1e-12);
+        assert_eq!(p["most_hawkish"].as_array().unwrap().len(), 3);
+    }
+    // The American Interest piece: navigation, section label, icon line,
+    // comments and footer are dropped and counted; its title is metadata.
+    let ai = profiles
+        .iter()
+        .find(|p| p["article"] == "002_00185b39d2b6160c")
+        .unwrap();
+    assert!(ai["dropped"].as_u64().unwrap() >= 30, "{ai}");
+    assert_eq!(ai["title"], "U.S. Ends Silent Treatment With Moscow");
+    assert_eq!(ai["outlet"], "The American Interest");
+}
+
+#[test]
+fn profile_table_and_csv_formats() {
+    let table = stance(&["profile", "data/articles"]).assert_ok();
+    assert_eq!(table.matches("net stance").count(), 5);
+    let csv = stance(&["profile", "data/articles", "--format", "csv"]).assert_ok();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("article,outlet,title,date,sentences,dropped,count_conciliatory"));
+    assert!(header.ends_with("net_stance"));
+    assert_eq!(lines.count(), 5);
+    let jsonl = stance(&["profile", "data/articles", "--format", "jsonl"]).assert_ok();
+    assert_eq!(jsonl.lines().count(), 5);
+}
+
+#[test]
+fn classify_excludes_reader_comments_and_titles() {
+    let out = stance(&["classify", "data/articles"]).assert_ok();
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        header,
+        [
+            "article",
+            "outlet",
+            "sentence_index",
+            "sentence",
+            "label",
+            "p_conciliatory",
+            "p_hawkish",
+            "p_neutral"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    for phrase in [
+        "John Kerry is a fool",
+        "blind squirrel",
+        "Al Qaeda",
+        "Scheherazade",
+        "incompetent boobs",
+        "FluffyFooFoo",
+        "show comments",
+        "The American Interest LLC",
+        "Related Content",
+        "mead berger",
+        "Features Icon",
+    ] {
+        assert!(
+            !rows.iter().any(|r| r[3].contains(phrase)),
+            "{phrase} leaked into the sentences"
+        );
+    }
+    // Titles are metadata, not sentences: 004 repeats its title twice.
+    assert!(!rows.iter().any(|r| r[3]
+        == *"John Kerry Consults with Russians on Syria Less Than 48 Hours After Suspending Ties"));
+    for r in &rows {
+        let p: f64 = (5..8).map(|i| r[i].parse::<f64>().unwrap()).sum();
+        assert!((p - 1.0).abs() < 1e-5, "probabilities sum to {p}");
+    }
+    // Every seed sentence in data/labels.csv is a sentence of the articles.
+    let labels = read_csv("data/labels.csv");
+    let seeds: Vec<&Vec<String>> = labels.iter().filter(|r| r[5] == "seed").collect();
+    assert_eq!(
+        seeds.len(),
+        rows.len(),
+        "every seed sentence is labeled, and only those"
+    );
+    for s in seeds {
+        assert!(
+            rows.iter().any(|r| r[3] == *s[0] && r[0] == *s[3]),
+            "labeled seed sentence not found: {}",
+            s[0]
+        );
+    }
+}
+
+#[test]
+fn classify_jsonl_and_other_readers() {
+    let dir = tempdir();
+    let jsonl = dir.path().join("a.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"id\":\"x1\",\"text\":\"Russia must be punished for its crimes. The talks were constructive.\",\"outlet\":\"Daily\"}\n\n{\"id\":\"x2\",\"text\":\"The meeting is on Monday.\",\"extra\":true}\n",
+    )
+    .unwrap();
+    let out = stance(&["classify", jsonl.to_str().unwrap(), "--format", "jsonl"]).assert_ok();
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["article"], "x1");
+    assert_eq!(records[0]["outlet"], "Daily");
+    assert_eq!(records[1]["sentence_index"], 1);
+    assert!(records[0]["p_hawkish"].as_f64().unwrap() > 0.0);
+
+    let csv_in = dir.path().join("b.csv");
+    std::fs::write(
+        &csv_in,
+        "id,text,outlet\nc1,\"Moscow welcomed the talks. Sanctions followed.\",Wire\n",
+    )
+    .unwrap();
+    let out = stance(&["classify", csv_in.to_str().unwrap()]).assert_ok();
+    assert_eq!(out.lines().count(), 3);
+
+    // Standard input.
+    let out = stance(&["profile", "-", "--format", "jsonl"])
+        .stdin("{\"id\":\"s\",\"text\":\"Kerry met Lavrov.\"}\n")
+        .assert_ok();
+    assert!(out.contains("\"article\":\"s\""));
+
+    // A single .txt file picks up the manifest beside it.
+    let out = stance(&[
+        "profile",
+        "data/articles/003_139156a821428acc.txt",
+        "--format",
+        "jsonl",
+    ])
+    .assert_ok();
+    assert!(out.contains("\"outlet\":\"CNN\""));
+}
+
+#[test]
+fn output_file_is_written_atomically() {
+    let dir = tempdir();
+    let out_path = dir.path().join("profiles.json");
+    stance(&[
+        "profile",
+        "data/articles",
+        "--format",
+        "json",
+        "--out",
+        out_path.to_str().unwrap(),
+    ])
+    .assert_ok();
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn train_then_eval_and_classify_with_the_new_model() {
+    let dir = tempdir();
+    let model = dir.path().join("m.json");
+    let m = model.to_str().unwrap();
+    let out = stance(&[
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        m,
+        "--alpha",
+        "0.3",
+        "--ngram-max",
+        "1",
+        "--min-df",
+        "1",
+    ])
+    .assert_ok();
+    assert!(out.contains("cross-validated macro-F1"), "{out}");
+    assert!(out.contains("grouped by article"), "{out}");
+
+    let json = stance(&[
+        "eval",
+        "--model",
+        m,
+        "--test",
+        "data/labels.csv",
+        "--format",
+        "json",
+    ])
+    .assert_ok();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for key in ["accuracy", "macro_f1", "per_class", "confusion", "n"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["n"], 807);
+    // Training data is fitted well; the point is that the numbers are computed.
+    assert!(v["accuracy"].as_f64().unwrap() > 0.8);
+    let per_class = v["per_class"].as_object().unwrap();
+    assert_eq!(per_class.len(), 3);
+    let support: u64 = per_class
+        .values()
+        .map(|c| c["support"].as_u64().unwrap())
+        .sum();
+    assert_eq!(support, 807);
+    let matrix = v["confusion"]["matrix"].as_array().unwrap();
+    let total: u64 = matrix
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|x| x.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 807);
+
+    let table = stance(&["eval", "--model", m, "--test", "data/labels.csv"]).assert_ok();
+    assert!(table.contains("macro-F1") && table.contains("confusion"));
+
+    let out = stance(&[
+        "classify",
+        "data/articles",
+        "--model",
+        m,
+        "--format",
+        "jsonl",
+    ])
+    .assert_ok();
+    assert_eq!(out.lines().count(), 88);
+
+    // The model file describes itself.
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(file["format"], "stance-model");
+    assert_eq!(
+        file["heads"][0]["classes"],
+        serde_json::json!(["conciliatory", "hawkish", "neutral"])
+    );
+    assert_eq!(file["training"]["files"][0]["rows"], 807);
+    assert_eq!(
+        file["training"]["files"][0]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert!(
+        file["heads"][0]["cross_validation"]["macro_f1_mean"]
+            .as_f64()
+            .unwrap()
+            > 0.3
+    );
+    assert_eq!(file["heads"][0]["convergence"]["converged"], true);
+}
+
+#[test]
+fn labels_from_the_file_define_the_classes() {
+    // Any label set works: FOMC-style hawkish/dovish/neutral, or two classes.
+    let dir = tempdir();
+    let labels = dir.path().join("l.csv");
+    let mut text = String::from("sentence,label\n");
+    for i in 0..8 {
+        text.push_str(&format!(
+            "Rates must rise to fight inflation {i}.,hawkish\n"
+        ));
+        text.push_str(&format!(
+            "Policy should stay accommodative for now {i}.,dovish\n"
+        ));
+    }
+    std::fs::write(&labels, text).unwrap();
+    let model = dir.path().join("m.json");
+    stance(&[
+        "train",
+        "--labels",
+        labels.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--folds",
+        "2",
+    ])
+    .assert_ok();
+    let out = stance(&[
+        "classify",
+        "data/articles/003_139156a821428acc.txt",
+        "--model",
+        model.to_str().unwrap(),
+    ])
+    .assert_ok();
+    assert!(out
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("label,p_dovish,p_hawkish"));
+    // No hawkish/conciliatory pair: no net stance.
+    let out = stance(&[
+        "profile",
+        "data/articles/003_139156a821428acc.txt",
+        "--model",
+        model.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .assert_ok();
+    assert!(out.contains("\"net_stance\": null"));
+}
+
+#[test]
+fn training_is_deterministic_and_reproduces_the_bundled_model() {
+    let dir = tempdir();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for path in [&a, &b] {
+        stance(&[
+            "train",
+            "--labels",
+            "data/labels.csv",
+            "--out",
+            path.to_str().unwrap(),
+        ])
+        .env("SOURCE_DATE_EPOCH", "1476230400")
+        .assert_ok();
+    }
+    let bytes_a = std::fs::read(&a).unwrap();
+    assert_eq!(
+        bytes_a,
+        std::fs::read(&b).unwrap(),
+        "same labels and settings, same bytes"
+    );
+    // The committed default model is what data/labels.csv trains (all but the creation time).
+    let mut ours: serde_json::Value = serde_json::from_slice(&bytes_a).unwrap();
+    let mut bundled: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("models/default.json").unwrap()).unwrap();
+    ours["created"] = serde_json::Value::Null;
+    bundled["created"] = serde_json::Value::Null;
+    ours["training"]["command"] = serde_json::Value::Null;
+    bundled["training"]["command"] = serde_json::Value::Null;
+    assert!(
+        ours == bundled,
+        "models/default.json is stale: retrain it with the command in its training.command"
+    );
+}
+
+#[test]
+fn train_refuses_to_overwrite_without_force() {
+    let dir = tempdir();
+    let model = dir.path().join("m.json");
+    std::fs::write(&model, "precious").unwrap();
+    let err = stance(&[
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        model.to_str().unwrap(),
+    ])
+    .assert_fails();
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "precious");
+}

@@ -1,0 +1,66 @@
+//! Helpers: run the built `stance` binary from the repository root.
+
+use assert_cmd::Command;
+
+pub struct Run {
+    cmd: Command,
+}
+
+pub fn stance(args: &[&str]) -> Run {
+    let mut cmd = Command::cargo_bin("stance").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH");
+    Run { cmd }
+}
+
+impl Run {
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.cmd.env(key, value);
+        self
+    }
+
+    pub fn stdin(mut self, input: &str) -> Run {
+        self.cmd.write_stdin(input.to_string());
+        self
+    }
+
+    /// Runs, expects success, returns stdout.
+    pub fn assert_ok(mut self) -> String {
+        let out = self.cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "failed ({:?}): {stderr}",
+            out.status.code()
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs, expects exit status 1 and no panic, returns stderr.
+    pub fn assert_fails(self) -> String {
+        self.assert_exit(1)
+    }
+
+    pub fn assert_exit(mut self, code: i32) -> String {
+        let out = self.cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        stderr
+    }
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+pub fn read_csv(path: &str) -> Vec<Vec<String>> {
+    let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    csv::Reader::from_path(full)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
