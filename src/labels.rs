@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Location, Result};
 use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +49,13 @@ pub fn normalize_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// A short fingerprint of a sentence: 16 hex digits of the SHA-256 of its
+/// normalized text.
+pub fn row_key(text: &str) -> String {
+    let digest = Sha256::digest(normalize_text(text).as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 fn valid_label(label: &str) -> bool {
@@ -172,7 +180,7 @@ pub fn decode_utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
     })
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
+pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     let problem = match e.kind() {
         csv::ErrorKind::UnequalLengths {
@@ -189,6 +197,206 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         },
         problem,
     )
+}
+
+/// The result of checking rows to append to a label file.
+#[derive(Debug, Default)]
+pub struct Appendable {
+    /// CSV bytes to append, in the target's column order.
+    pub bytes: Vec<u8>,
+    pub added: usize,
+    pub unlabeled: usize,
+    pub duplicates: usize,
+    /// Every problem found, each naming its line; nothing may be written if
+    /// this is not empty.
+    pub problems: Vec<Error>,
+}
+
+/// Check every row of `new` against the label file `target` and prepare the
+/// rows to append. Labels (and tones, if both files have a `tone` column) must
+/// be ones the target already uses; a sentence already in the target (after
+/// whitespace and quote normalization) is skipped if its label agrees and is
+/// a problem if it does not. `source` fills the `source` column when `new`
+/// has none.
+pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appendable> {
+    let target_bytes = std::fs::read(target).map_err(|e| Error::io(target, e))?;
+    let target_text = decode_utf8(target, &target_bytes)?;
+    let mut target_reader = csv::Reader::from_reader(target_text.as_bytes());
+    let target_headers: Vec<String> = target_reader
+        .headers()
+        .map_err(|e| csv_error(target, e))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let t_col = |name: &str| target_headers.iter().position(|h| h == name);
+    let t_text = t_col("text").or_else(|| t_col("sentence")).ok_or_else(|| {
+        Error::input(
+            Location::line(target, 1),
+            "missing text column: the header needs `text` or `sentence`",
+        )
+    })?;
+    let t_label = t_col("label")
+        .ok_or_else(|| Error::input(Location::line(target, 1), "missing `label` column"))?;
+    let t_tone = t_col("tone");
+
+    let mut known: HashMap<String, (String, Location)> = HashMap::new();
+    let mut labels: BTreeSet<String> = BTreeSet::new();
+    let mut tones: BTreeSet<String> = BTreeSet::new();
+    for record in target_reader.records() {
+        let record = record.map_err(|e| csv_error(target, e))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let label = record.get(t_label).unwrap_or("").trim().to_lowercase();
+        if let Some(tone) = t_tone
+            .and_then(|c| record.get(c))
+            .map(|t| t.trim().to_lowercase())
+        {
+            if !tone.is_empty() {
+                tones.insert(tone);
+            }
+        }
+        if label.is_empty() {
+            continue;
+        }
+        labels.insert(label.clone());
+        let text = normalize_text(record.get(t_text).unwrap_or(""));
+        known.insert(text, (label, Location::line(target, line)));
+    }
+
+    let new_bytes = std::fs::read(new).map_err(|e| Error::io(new, e))?;
+    let new_text = decode_utf8(new, &new_bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(new_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(new, e))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let n_col = |name: &str| headers.iter().position(|h| h == name);
+    let n_text = n_col("text").or_else(|| n_col("sentence")).ok_or_else(|| {
+        Error::input(
+            Location::line(new, 1),
+            "missing text column: the header needs `text` or `sentence`",
+        )
+    })?;
+    let n_label = n_col("label")
+        .ok_or_else(|| Error::input(Location::line(new, 1), "missing `label` column"))?;
+
+    let mut out = Appendable::default();
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                out.problems.push(csv_error(new, e));
+                continue;
+            }
+        };
+        let at = Location::line(new, record.position().map_or(0, |p| p.line()));
+        if record.len() != headers.len() {
+            out.problems.push(Error::input(
+                at,
+                format!(
+                    "row has {} fields but the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
+        let text = record.get(n_text).unwrap_or("");
+        let raw_label = record.get(n_label).unwrap_or("");
+        let label = raw_label.trim().to_lowercase();
+        if label.is_empty() {
+            out.unlabeled += 1;
+            continue;
+        }
+        if text.trim().is_empty() {
+            out.problems.push(Error::input(at, "empty text"));
+            continue;
+        }
+        if !labels.contains(&label) {
+            out.problems.push(Error::input(
+                at,
+                format!(
+                    "unknown label {raw_label:?}: {} uses {}",
+                    target.display(),
+                    labels.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            continue;
+        }
+        let tone = n_col("tone")
+            .and_then(|c| record.get(c))
+            .map(|t| t.trim().to_lowercase())
+            .unwrap_or_default();
+        if !tone.is_empty() && t_tone.is_some() && !tones.contains(&tone) {
+            out.problems.push(Error::input(
+                at,
+                format!(
+                    "unknown tone {tone:?}: {} uses {}",
+                    target.display(),
+                    tones.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            continue;
+        }
+        let key = normalize_text(text);
+        if let Some((existing, where_)) = known.get(&key) {
+            if *existing == label {
+                out.duplicates += 1;
+            } else {
+                out.problems.push(Error::input(
+                    at,
+                    format!("labeled '{label}' here but '{existing}' at {where_}; fix one of them"),
+                ));
+            }
+            continue;
+        }
+        known.insert(key, (label.clone(), at.clone()));
+        let row: Vec<String> = target_headers
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                if i == t_text {
+                    text.to_string()
+                } else if i == t_label {
+                    label.clone()
+                } else if name == "tone" {
+                    tone.clone()
+                } else {
+                    match (n_col(name).and_then(|c| record.get(c)), name.as_str()) {
+                        (Some(v), _) if !v.trim().is_empty() => v.trim().to_string(),
+                        (_, "source") => source.to_string(),
+                        _ => String::new(),
+                    }
+                }
+            })
+            .collect();
+        // Writing into a Vec cannot fail.
+        writer
+            .write_record(&row)
+            .map_err(|e| Error::input(at, e.to_string()))?;
+        out.added += 1;
+    }
+    out.bytes = writer
+        .into_inner()
+        .map_err(|e| Error::input(Location::file(new), e.to_string()))?;
+    Ok(out)
+}
+
+/// Append prepared rows to `target`, atomically: the new file is the old
+/// file's bytes, unchanged, followed by the new rows.
+pub fn append(target: &Path, rows: &[u8]) -> Result<()> {
+    let mut bytes = std::fs::read(target).map_err(|e| Error::io(target, e))?;
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(rows);
+    crate::output::write_atomically(target, &bytes)
 }
 
 #[cfg(test)]
@@ -257,5 +465,33 @@ mod tests {
     #[test]
     fn normalization_for_duplicates() {
         assert_eq!(normalize_text("Russia’s  “talks”\n"), "Russia's \"talks\"");
+    }
+
+    #[test]
+    fn append_validates_everything_and_keeps_old_bytes() {
+        let target = file("text,label,tone,source\n\"Old, one\",hawkish,negative,seed\nOld two.,neutral,positive,seed");
+        let new = file("text,predicted,label,tone\nNew one.,neutral,Hawkish ,positive\nOld two.,x,neutral,\nBlank.,x,,\n");
+        let prepared = prepare_append(target.path(), new.path(), "added").unwrap();
+        assert!(prepared.problems.is_empty(), "{:?}", prepared.problems);
+        assert_eq!(
+            (prepared.added, prepared.duplicates, prepared.unlabeled),
+            (1, 1, 1)
+        );
+        let before = std::fs::read(target.path()).unwrap();
+        append(target.path(), &prepared.bytes).unwrap();
+        let after = std::fs::read_to_string(target.path()).unwrap();
+        assert!(after.as_bytes().starts_with(&before));
+        assert!(
+            after.ends_with("Old two.,neutral,positive,seed\nNew one.,hawkish,positive,added\n"),
+            "{after}"
+        );
+
+        let bad = file("text,label\nA.,bogus\nOld two.,hawkish\n,neutral\n");
+        let prepared = prepare_append(target.path(), bad.path(), "added").unwrap();
+        let problems: Vec<String> = prepared.problems.iter().map(|e| e.to_string()).collect();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains(":2: unknown label"));
+        assert!(problems[1].contains(":3: labeled 'hawkish' here but 'neutral'"));
+        assert!(problems[2].contains(":4: empty text"));
     }
 }

@@ -4,6 +4,8 @@
 
 mod classify;
 mod eval;
+mod labels;
+mod suggest;
 mod train;
 
 use anyhow::{Context, Result};
@@ -46,6 +48,10 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Summarize each article: label counts and shares, net stance, key sentences.
     Profile(classify::ProfileArgs),
+    /// Pick the sentences the model is least sure of, as a CSV to label.
+    Suggest(suggest::SuggestArgs),
+    /// Add labeled rows to the label set, or count what it holds.
+    Labels(labels::LabelsArgs),
 }
 
 pub enum Outcome {
@@ -59,6 +65,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run_classify(args),
         Command::Profile(args) => classify::run_profile(args),
+        Command::Suggest(args) => suggest::run(args),
+        Command::Labels(args) => labels::run(args),
     }
 }
 

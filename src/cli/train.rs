@@ -3,10 +3,16 @@
 use super::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use stance::features::TfidfSettings;
 use stance::labels::{self, LabeledRow};
 use stance::model::store::{self, FORMAT, FORMAT_VERSION};
 use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
-use stance::model::{AnalyzerInfo, FeaturesFile, ModelFile, TrainingFile, TrainingInfo, STANCE};
+use stance::model::{
+    card, AnalyzerInfo, FeaturesFile, Model, ModelFile, TrainingFile, TrainingInfo, STANCE,
+};
+use stance::output::write_atomically;
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -20,6 +26,15 @@ pub struct TrainArgs {
     /// Replace MODEL if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Compare with this older model: both training procedures are
+    /// cross-validated on the same folds, the old one on the rows it was
+    /// trained on, and the differences printed.
+    #[arg(long, value_name = "OLD")]
+    pub compare: Option<PathBuf>,
+    /// With --compare: also profile these articles with both models and
+    /// report how their profiles move.
+    #[arg(long, value_name = "PATH", requires = "compare")]
+    pub articles: Vec<PathBuf>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -200,10 +215,28 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             files,
             rows: ds.len(),
             command: rebuild_command(&args),
+            row_keys: row_keys(&ds),
         },
         heads: vec![head],
     };
+    // Compare before writing anything: a failed comparison leaves no model.
+    let comparison = match &args.compare {
+        Some(old) => Some(compare(
+            old,
+            &args.articles,
+            &ds,
+            &selection_settings(&file),
+            &opts,
+            &file,
+        )?),
+        None => None,
+    };
     store::save(&file, &args.out)?;
+    let card = card::path_for(&args.out);
+    write_atomically(
+        &card,
+        card::render(&file, &args.out.display().to_string()).as_bytes(),
+    )?;
 
     println!("cross-validation: {}", report.scheme);
     println!(
@@ -233,7 +266,14 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
     );
     print!("pooled held-out predictions:\n{}", report.pooled.to_table());
-    println!("\nwrote {}", args.out.display());
+    if let Some(text) = comparison {
+        print!("\n{text}");
+    }
+    println!(
+        "\nwrote {} and its model card {}",
+        args.out.display(),
+        card.display()
+    );
     Ok(Outcome::Done)
 }
 
@@ -283,4 +323,183 @@ fn rebuild_command(args: &TrainArgs) -> String {
         parts.push(format!("--max-iter {}", s.max_iter));
     }
     parts.join(" ")
+}
+
+fn row_keys(ds: &Dataset) -> Vec<String> {
+    let mut keys: Vec<String> = ds.texts.iter().map(|t| labels::row_key(t)).collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The stance head's feature settings and alpha.
+fn selection_settings(file: &ModelFile) -> (TfidfSettings, f64) {
+    let alpha = file.heads.first().map_or(1.0, |h| h.hyperparameters.alpha);
+    (file.features.settings.clone(), alpha)
+}
+
+/// Old model versus new: the same folds, then optionally the same articles.
+fn compare(
+    old_path: &std::path::Path,
+    articles: &[PathBuf],
+    ds: &Dataset,
+    new: &(TfidfSettings, f64),
+    opts: &TrainOptions,
+    new_file: &ModelFile,
+) -> Result<String> {
+    let old_model = store::load(old_path)?;
+    let old = selection_settings(&old_model.file);
+    let old_rows: HashSet<String> = old_model.file.training.row_keys.iter().cloned().collect();
+    let known = if old_rows.is_empty() {
+        None
+    } else {
+        Some(&old_rows)
+    };
+    let (m_old, m_new) =
+        train::compare_on_folds(ds, (&new.0, new.1), (&old.0, old.1), known, opts)?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "comparison with {} on the same {} folds:",
+        old_path.display(),
+        opts.folds
+    );
+    match known {
+        Some(rows) => {
+            let shared = ds
+                .texts
+                .iter()
+                .filter(|t| rows.contains(&labels::row_key(t)))
+                .count();
+            let _ = writeln!(
+                out,
+                "  old: its settings (alpha {}, 1-{} grams, min_df {}) on the {shared} of {} sentences it was trained on",
+                old.1, old.0.ngram_max, old.0.min_df, ds.len()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  old: its settings on all sentences (the old model does not record its training rows)");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  new: alpha {}, 1-{} grams, min_df {} on all {} sentences",
+        new.1,
+        new.0.ngram_max,
+        new.0.min_df,
+        ds.len()
+    );
+    let _ = writeln!(
+        out,
+        "  {:<14} {:>7} {:>7} {:>8}",
+        "", "old", "new", "change"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
+        "macro-F1",
+        m_old.macro_f1,
+        m_new.macro_f1,
+        m_new.macro_f1 - m_old.macro_f1
+    );
+    let _ = writeln!(
+        out,
+        "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
+        "accuracy",
+        m_old.accuracy,
+        m_new.accuracy,
+        m_new.accuracy - m_old.accuracy
+    );
+    for (label, n) in &m_new.per_class {
+        let o = m_old.per_class.get(label).map_or(0.0, |c| c.f1);
+        let _ = writeln!(
+            out,
+            "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
+            format!("F1 {label}"),
+            o,
+            n.f1,
+            n.f1 - o
+        );
+    }
+    if !articles.is_empty() {
+        let new_model = store::from_bytes(
+            &store::to_bytes(new_file),
+            std::path::Path::new("new model"),
+        )?;
+        out.push_str(&profile_shift(&old_model, &new_model, articles)?);
+    }
+    Ok(out)
+}
+
+/// How article profiles move from the old model to the new one.
+fn profile_shift(old: &Model, new: &Model, paths: &[PathBuf]) -> Result<String> {
+    use stance::profile;
+    let summarize = |model: &Model, c: &profile::Classified| -> Option<(String, Option<f64>)> {
+        let (h, head) = model.head(STANCE)?;
+        let p = profile::profile(c, &head.classes, h);
+        let dominant = p
+            .counts
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?
+            .0
+            .clone();
+        Some((dominant, p.net_stance))
+    };
+    let mut old_scorer = old.scorer();
+    let mut new_scorer = new.scorer();
+    let (mut n, mut changed, mut total_shift, mut max_shift) =
+        (0usize, 0usize, 0.0f64, (0.0f64, String::new()));
+    let mut skipped = 0;
+    for path in paths {
+        for item in stance::corpus::read(path)? {
+            let Ok(article) = item else {
+                skipped += 1;
+                continue;
+            };
+            let id = article.id.clone();
+            let c_old = profile::classify(&mut old_scorer, old, article.clone());
+            let c_new = profile::classify(&mut new_scorer, new, article);
+            let (Some((d_old, s_old)), Some((d_new, s_new))) =
+                (summarize(old, &c_old), summarize(new, &c_new))
+            else {
+                continue;
+            };
+            n += 1;
+            if d_old != d_new {
+                changed += 1;
+            }
+            if let (Some(a), Some(b)) = (s_old, s_new) {
+                let shift = b - a;
+                total_shift += shift.abs();
+                if shift.abs() > max_shift.0.abs() {
+                    max_shift = (shift, id);
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\narticle profiles, old model → new model ({n} articles{}):",
+        if skipped > 0 {
+            format!(", {skipped} unreadable skipped")
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out, "  dominant label changed in {changed} of {n}");
+    if n > 0 {
+        let _ = writeln!(
+            out,
+            "  net stance moved by {:.3} on average (absolute); most in {} ({:+.3})",
+            total_shift / n as f64,
+            if max_shift.1.is_empty() {
+                "-"
+            } else {
+                &max_shift.1
+            },
+            max_shift.0
+        );
+    }
+    Ok(out)
 }

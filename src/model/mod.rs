@@ -4,6 +4,7 @@
 //! [`ModelFile`] is the saved, self-describing form (see [`store`]); [`Model`]
 //! is the loaded form, ready to score sparse rows.
 
+pub mod card;
 pub mod rowspace;
 pub mod store;
 pub mod train;
@@ -64,6 +65,11 @@ pub struct TrainingInfo {
     /// The command line that rebuilds this model, less `--out` (so the
     /// bytes do not depend on where the model was written).
     pub command: String,
+    /// Fingerprints of the training sentences (first 16 hex digits of the
+    /// SHA-256 of the normalized text), sorted: lets a later model be
+    /// compared with this one on sentences this one never saw.
+    #[serde(default)]
+    pub row_keys: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

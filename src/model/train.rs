@@ -672,6 +672,59 @@ pub fn held_out(
     Ok(out)
 }
 
+/// Held-out predictions of two training procedures on the same folds: the
+/// new one (all training rows, `new` settings) and the old one (`old`
+/// settings, and only the training rows whose fingerprint is in `old_rows`
+/// when given, i.e. the data the old model had). Returns pooled metrics over
+/// every row: (old, new).
+pub fn compare_on_folds(
+    ds: &Dataset,
+    new: (&TfidfSettings, f64),
+    old: (&TfidfSettings, f64),
+    old_rows: Option<&std::collections::HashSet<String>>,
+    opts: &TrainOptions,
+) -> Result<(Metrics, Metrics)> {
+    let folds = make_folds(ds, opts.folds, opts.seed);
+    let keys: Vec<String> = ds.texts.iter().map(|t| crate::labels::row_key(t)).collect();
+    let k = ds.classes.len();
+    let mut old_pred = vec![0usize; ds.len()];
+    let mut new_pred = vec![0usize; ds.len()];
+    let results: Vec<Result<(Vec<usize>, Vec<usize>)>> = folds
+        .par_iter()
+        .map(|test| {
+            let train = complement(ds.len(), test);
+            let old_train: Vec<usize> = match old_rows {
+                Some(rows) => train
+                    .iter()
+                    .cloned()
+                    .filter(|&i| rows.contains(&keys[i]))
+                    .collect(),
+                None => train.clone(),
+            };
+            let (test_tokens, _) = ds.subset(test);
+            let predict =
+                |idx: &[usize], (settings, alpha): (&TfidfSettings, f64)| -> Result<Vec<usize>> {
+                    let (tokens, y) = ds.subset(idx);
+                    let tfidf = Tfidf::fit(settings, &tokens);
+                    let fitted = fit(&tfidf.transform(&tokens), &y, k, alpha, opts)?;
+                    Ok(fitted.predict(&tfidf.transform(&test_tokens)))
+                };
+            Ok((predict(&old_train, old)?, predict(&train, new)?))
+        })
+        .collect();
+    for (test, result) in folds.iter().zip(results) {
+        let (o, n) = result?;
+        for ((&row, o), n) in test.iter().zip(o).zip(n) {
+            old_pred[row] = o;
+            new_pred[row] = n;
+        }
+    }
+    Ok((
+        Metrics::compute(&ds.classes, &ds.y, &old_pred),
+        Metrics::compute(&ds.classes, &ds.y, &new_pred),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,174 @@
+//! `stance suggest`: the sentences the model is least sure of, ready to label
+//! in a spreadsheet (uncertainty sampling).
+
+use super::{for_each_article, load_model, outcome, Outcome};
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use stance::labels;
+use stance::output::AtomicFile;
+use stance::profile;
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct SuggestArgs {
+    /// Articles to draw sentences from.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Model whose uncertainty guides the choice (default: the built-in model).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// How many sentences to suggest.
+    #[arg(long, default_value_t = 50)]
+    pub n: usize,
+    /// Where to write the CSV to fill in.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: PathBuf,
+    /// Label files whose sentences are already labeled and must not be suggested.
+    #[arg(long = "labels", value_name = "FILE")]
+    pub labels: Vec<PathBuf>,
+    /// Uncertainty measure.
+    #[arg(long, value_enum, default_value_t = Strategy::Margin)]
+    pub strategy: Strategy,
+    /// Sentences whose word sets overlap at least this much (Jaccard) with an
+    /// already chosen one are near-duplicates and skipped.
+    #[arg(long, default_value_t = 0.8)]
+    pub max_similarity: f64,
+    /// Stop at the first unreadable article instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// Smallest gap between the two most probable labels.
+    Margin,
+    /// Highest entropy of the label distribution.
+    Entropy,
+}
+
+struct Candidate {
+    uncertainty: f64,
+    order: usize,
+    text: String,
+    article: String,
+    outlet: String,
+    predicted: String,
+    probabilities: Vec<f64>,
+}
+
+fn uncertainty(p: &[f64], strategy: Strategy) -> f64 {
+    match strategy {
+        Strategy::Margin => {
+            let mut sorted = p.to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            -(sorted[0] - sorted.get(1).copied().unwrap_or(0.0))
+        }
+        Strategy::Entropy => -p
+            .iter()
+            .filter(|&&x| x > 0.0)
+            .map(|x| x * x.ln())
+            .sum::<f64>(),
+    }
+}
+
+fn words(text: &str) -> HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+fn jaccard(a: &HashSet<String>, b: &HashSet<String>) -> f64 {
+    let inter = a.intersection(b).count() as f64;
+    let union = (a.len() + b.len()) as f64 - inter;
+    if union == 0.0 {
+        1.0
+    } else {
+        inter / union
+    }
+}
+
+pub fn run(args: SuggestArgs) -> Result<Outcome> {
+    let model = load_model(args.model.as_deref())?;
+    let (h, head) = model
+        .head(stance::model::STANCE)
+        .context("the model has no stance head")?;
+    let classes = head.classes.clone();
+    let mut labeled: HashSet<String> = HashSet::new();
+    for path in &args.labels {
+        let file = labels::read(path, "label")?;
+        labeled.extend(file.rows.iter().map(|r| labels::normalize_text(&r.text)));
+    }
+    // Check the destination before the work, so a typo costs nothing.
+    let mut out = AtomicFile::create(&args.out)?;
+    let mut scorer = model.scorer();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut order = 0;
+    let skipped = for_each_article(&args.paths, args.strict, |article| {
+        let c = profile::classify(&mut scorer, &model, article);
+        for s in c.sentences {
+            order += 1;
+            if labeled.contains(&labels::normalize_text(&s.text)) {
+                continue;
+            }
+            candidates.push(Candidate {
+                uncertainty: uncertainty(&s.probabilities[h], args.strategy),
+                order,
+                text: s.text,
+                article: c.article.id.clone(),
+                outlet: c.article.outlet.clone().unwrap_or_default(),
+                predicted: s.labels[h].clone(),
+                probabilities: s.probabilities[h].clone(),
+            });
+        }
+        Ok(())
+    })?;
+    candidates.sort_by(|a, b| {
+        b.uncertainty
+            .total_cmp(&a.uncertainty)
+            .then(a.order.cmp(&b.order))
+    });
+    let mut chosen: Vec<(Candidate, HashSet<String>)> = Vec::new();
+    for c in candidates {
+        if chosen.len() == args.n {
+            break;
+        }
+        let w = words(&c.text);
+        if chosen
+            .iter()
+            .any(|(_, other)| jaccard(&w, other) >= args.max_similarity)
+        {
+            continue;
+        }
+        chosen.push((c, w));
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = ["text", "article", "outlet", "predicted"]
+        .map(String::from)
+        .to_vec();
+    header.extend(classes.iter().map(|c| format!("p_{c}")));
+    header.push("label".into());
+    writer.write_record(&header)?;
+    for (c, _) in &chosen {
+        let mut record = vec![
+            c.text.clone(),
+            c.article.clone(),
+            c.outlet.clone(),
+            c.predicted.clone(),
+        ];
+        record.extend(c.probabilities.iter().map(|p| format!("{p:.4}")));
+        record.push(String::new());
+        writer.write_record(&record)?;
+    }
+    out.write_all(&writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+    out.commit()?;
+    eprintln!(
+        "stance: wrote {} sentence(s) to {} for labeling (fill in the `label` column, then `stance labels add {}`)",
+        chosen.len(),
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(outcome(skipped))
+}

@@ -1,0 +1,149 @@
+//! The model card: a human-readable summary written next to every model
+//! (`MODEL.md` beside `MODEL.json`): what it was trained on, how well it did
+//! in cross-validation, and what it has learned (its heaviest terms).
+
+use super::ModelFile;
+use std::fmt::Write;
+
+/// How many terms to show per class.
+const TOP_TERMS: usize = 12;
+
+/// The card's path: the model's path with the extension `.md`.
+pub fn path_for(model: &std::path::Path) -> std::path::PathBuf {
+    model.with_extension("md")
+}
+
+pub fn render(file: &ModelFile, model_path: &str) -> String {
+    let mut s = String::new();
+    // Writing to a String cannot fail.
+    let _ = render_into(&mut s, file, model_path);
+    s
+}
+
+fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::Result {
+    writeln!(s, "# Model card: `{model_path}`\n")?;
+    writeln!(
+        s,
+        "Format `{}` version {}, created {}. Tokenizer `{}`, stemmer `{}`.\n",
+        file.format,
+        file.format_version,
+        file.created,
+        file.analyzer.tokenizer,
+        file.analyzer.stemmer
+    )?;
+    writeln!(s, "## Training data\n")?;
+    writeln!(s, "| file | rows | SHA-256 |\n|---|---|---|")?;
+    for f in &file.training.files {
+        writeln!(s, "| `{}` | {} | `{}` |", f.path, f.rows, f.sha256)?;
+    }
+    writeln!(
+        s,
+        "\n{} labeled sentences used (after skipping unlabeled rows and duplicates).\n",
+        file.training.rows
+    )?;
+    writeln!(
+        s,
+        "Rebuild it with:\n\n```sh\n{} --out {model_path}\n```\n",
+        file.training.command
+    )?;
+    let fs = &file.features.settings;
+    writeln!(s, "## Features\n")?;
+    writeln!(
+        s,
+        "TF-IDF over word 1–{} grams of Snowball stems; sublinear tf: {}; smoothed idf; rows L2-normalized; min_df {}; {}; vocabulary {} terms.\n",
+        fs.ngram_max,
+        fs.sublinear_tf,
+        fs.min_df,
+        fs.max_features.map_or("no max_features".to_string(), |m| format!("max_features {m}")),
+        file.features.vocabulary.len()
+    )?;
+    for head in &file.heads {
+        writeln!(s, "## Head `{}`\n", head.task)?;
+        writeln!(
+            s,
+            "Classes and training counts: {}.\n",
+            head.label_counts
+                .iter()
+                .map(|(l, n)| format!("{l} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        let h = &head.hyperparameters;
+        writeln!(
+            s,
+            "Multinomial logistic regression (linfa-logistic): alpha {} (scikit-learn C = {:.3}), iteration limit {}, gradient tolerance {}. Solver {} (largest gradient component {:.2e}).\n",
+            h.alpha,
+            1.0 / h.alpha,
+            h.max_iterations,
+            h.gradient_tolerance,
+            if head.convergence.converged { "converged" } else { "did NOT converge" },
+            head.convergence.gradient_max
+        )?;
+        if let Some(cv) = &head.cross_validation {
+            writeln!(s, "### Cross-validated quality\n")?;
+            writeln!(
+                s,
+                "Scheme: {}. Settings chosen among {} by pooled macro-F1.\n",
+                cv.scheme,
+                cv.grid.len()
+            )?;
+            writeln!(
+                s,
+                "Macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over folds).\n",
+                cv.macro_f1_mean, cv.macro_f1_std, cv.accuracy_mean, cv.accuracy_std
+            )?;
+            writeln!(
+                s,
+                "| class | precision | recall | F1 | support |\n|---|---|---|---|---|"
+            )?;
+            for (label, c) in &cv.pooled.per_class {
+                writeln!(
+                    s,
+                    "| {label} | {:.3} | {:.3} | {:.3} | {} |",
+                    c.precision, c.recall, c.f1, c.support
+                )?;
+            }
+            writeln!(
+                s,
+                "\nConfusion of pooled held-out predictions (rows: true, columns: predicted):\n"
+            )?;
+            writeln!(s, "| | {} |", cv.pooled.confusion.labels.join(" | "))?;
+            writeln!(
+                s,
+                "|---|{}",
+                "---|".repeat(cv.pooled.confusion.labels.len())
+            )?;
+            for (label, row) in cv
+                .pooled
+                .confusion
+                .labels
+                .iter()
+                .zip(&cv.pooled.confusion.matrix)
+            {
+                writeln!(
+                    s,
+                    "| **{label}** | {} |",
+                    row.iter()
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                )?;
+            }
+            writeln!(s)?;
+        }
+        writeln!(s, "### What it has learned\n")?;
+        writeln!(s, "The terms with the largest weights toward each class (stems; bigrams joined by a space):\n")?;
+        for (class, coefs) in head.classes.iter().zip(&head.coefficients) {
+            let mut ranked: Vec<(usize, f64)> = coefs.iter().cloned().enumerate().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let terms: Vec<String> = ranked
+                .iter()
+                .take(TOP_TERMS)
+                .map(|(i, w)| format!("`{}` ({w:+.2})", file.features.vocabulary[*i]))
+                .collect();
+            writeln!(s, "- **{class}**: {}", terms.join(", "))?;
+        }
+        writeln!(s)?;
+    }
+    Ok(())
+}
