@@ -3,4 +3,5 @@
 
 mod errors;
 mod pipeline;
+mod retrain;
 mod util;

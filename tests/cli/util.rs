@@ -38,6 +38,18 @@ impl Run {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs, expects success, returns stderr.
+    pub fn assert_ok_stderr(mut self) -> String {
+        let out = self.cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "failed ({:?}): {stderr}",
+            out.status.code()
+        );
+        stderr
+    }
+
     /// Runs, expects exit status 1 and no panic, returns stderr.
     pub fn assert_fails(self) -> String {
         self.assert_exit(1)
@@ -63,4 +75,16 @@ pub fn read_csv(path: &str) -> Vec<Vec<String>> {
         .records()
         .map(|r| r.unwrap().iter().map(String::from).collect())
         .collect()
+}
+
+/// Start `stance` without waiting for it.
+pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("stance"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }
