@@ -163,6 +163,17 @@ pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
     Ok(file)
 }
 
+/// Whether a CSV file's header has `column` (case-insensitive).
+pub fn has_column(path: &Path, column: &str) -> Result<bool> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = decode_utf8(path, &bytes)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| csv_error(path, e))?;
+    Ok(headers
+        .iter()
+        .any(|h| h.trim().eq_ignore_ascii_case(column)))
+}
+
 /// UTF-8 text, or an error naming the line of the first invalid byte. A
 /// leading byte-order mark is dropped.
 pub fn decode_utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {

@@ -74,12 +74,24 @@ pub struct Profile {
     pub net_stance: Option<f64>,
     pub most_hawkish: Vec<Highlight>,
     pub most_conciliatory: Vec<Highlight>,
+    /// Tone, when the model has a tone head: counts and shares per tone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tone_counts: Option<BTreeMap<String, usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tone_shares: Option<BTreeMap<String, f64>>,
+    /// Share positive − share negative.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub net_tone: Option<f64>,
 }
 
-const HIGHLIGHTS: usize = 3;
+/// Counts, shares and mean probabilities of one head's labels.
+struct Summary {
+    counts: BTreeMap<String, usize>,
+    shares: BTreeMap<String, f64>,
+    mean_probability: BTreeMap<String, f64>,
+}
 
-/// The profile of a classified article for head `h` (the stance head).
-pub fn profile(c: &Classified, classes: &[String], h: usize) -> Profile {
+fn summarize(c: &Classified, classes: &[String], h: usize) -> Summary {
     let n = c.sentences.len();
     let mut counts: BTreeMap<String, usize> = classes.iter().map(|l| (l.clone(), 0)).collect();
     let mut prob_sums = vec![0.0; classes.len()];
@@ -89,18 +101,39 @@ pub fn profile(c: &Classified, classes: &[String], h: usize) -> Profile {
             *sum += p;
         }
     }
-    let share = |count: usize| if n == 0 { 0.0 } else { count as f64 / n as f64 };
-    let shares: BTreeMap<String, f64> =
-        counts.iter().map(|(l, &k)| (l.clone(), share(k))).collect();
-    let mean_probability = classes
-        .iter()
-        .zip(&prob_sums)
-        .map(|(l, s)| (l.clone(), if n == 0 { 0.0 } else { s / n as f64 }))
-        .collect();
-    let net_stance = match (shares.get("hawkish"), shares.get("conciliatory")) {
-        (Some(hk), Some(cc)) => Some(hk - cc),
-        _ => None,
-    };
+    let per_sentence = |x: f64| if n == 0 { 0.0 } else { x / n as f64 };
+    Summary {
+        shares: counts
+            .iter()
+            .map(|(l, &k)| (l.clone(), per_sentence(k as f64)))
+            .collect(),
+        mean_probability: classes
+            .iter()
+            .zip(&prob_sums)
+            .map(|(l, s)| (l.clone(), per_sentence(*s)))
+            .collect(),
+        counts,
+    }
+}
+
+/// `shares[a] − shares[b]`, when both labels exist.
+fn difference(shares: &BTreeMap<String, f64>, a: &str, b: &str) -> Option<f64> {
+    Some(shares.get(a)? - shares.get(b)?)
+}
+
+const HIGHLIGHTS: usize = 3;
+
+/// The profile of a classified article: stance from head `h` with
+/// `classes`, tone from head `tone` (index and classes) if the model has one.
+pub fn profile(
+    c: &Classified,
+    classes: &[String],
+    h: usize,
+    tone: Option<(usize, &[String])>,
+) -> Profile {
+    let n = c.sentences.len();
+    let stance = summarize(c, classes, h);
+    let tone = tone.map(|(t, tone_classes)| summarize(c, tone_classes, t));
     let top = |label: &str| -> Vec<Highlight> {
         let Some(k) = classes.iter().position(|c| c == label) else {
             return Vec::new();
@@ -128,11 +161,16 @@ pub fn profile(c: &Classified, classes: &[String], h: usize) -> Profile {
         date: c.article.date.clone(),
         sentences: n,
         dropped: c.article.dropped.len(),
-        counts,
-        shares,
-        mean_probability,
-        net_stance,
+        net_stance: difference(&stance.shares, "hawkish", "conciliatory"),
+        counts: stance.counts,
+        shares: stance.shares,
+        mean_probability: stance.mean_probability,
         most_hawkish: top("hawkish"),
         most_conciliatory: top("conciliatory"),
+        net_tone: tone
+            .as_ref()
+            .and_then(|t| difference(&t.shares, "positive", "negative")),
+        tone_counts: tone.as_ref().map(|t| t.counts.clone()),
+        tone_shares: tone.map(|t| t.shares),
     }
 }

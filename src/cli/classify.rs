@@ -142,6 +142,10 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         .head(stance::model::STANCE)
         .context("the model has no stance head")?;
     let classes = head.classes.clone();
+    let tone = model
+        .head("tone")
+        .map(|(t, head)| (t, head.classes.clone()));
+    let tone_classes: Vec<String> = tone.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
     let mut out = Output::open(args.common.out.as_deref())?;
     let mut scorer = model.scorer();
     let mut first = true;
@@ -154,6 +158,11 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         header.extend(classes.iter().map(|c| format!("share_{c}")));
         header.extend(classes.iter().map(|c| format!("mean_p_{c}")));
         header.push("net_stance".into());
+        header.extend(tone_classes.iter().map(|c| format!("count_tone_{c}")));
+        header.extend(tone_classes.iter().map(|c| format!("share_tone_{c}")));
+        if tone.is_some() {
+            header.push("net_tone".into());
+        }
         write_csv_record(&mut out, &header)?;
     }
     if args.format == ProfileFormat::Json {
@@ -161,7 +170,12 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     }
     let skipped = for_each_article(&args.common.paths, args.common.strict, |article| {
         let c: Classified = profile::classify(&mut scorer, &model, article);
-        let p = profile::profile(&c, &classes, h);
+        let p = profile::profile(
+            &c,
+            &classes,
+            h,
+            tone.as_ref().map(|(t, c)| (*t, c.as_slice())),
+        );
         match args.format {
             ProfileFormat::Table => write_table(&mut out, &p, &classes, first)?,
             ProfileFormat::Json => {
@@ -193,6 +207,11 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
                         .map(|c| format!("{:.4}", p.mean_probability[c])),
                 );
                 record.push(p.net_stance.map(|v| format!("{v:.4}")).unwrap_or_default());
+                if let (Some(counts), Some(shares)) = (&p.tone_counts, &p.tone_shares) {
+                    record.extend(tone_classes.iter().map(|c| counts[c].to_string()));
+                    record.extend(tone_classes.iter().map(|c| format!("{:.4}", shares[c])));
+                    record.push(p.net_tone.map(|v| format!("{v:.4}")).unwrap_or_default());
+                }
                 write_csv_record(&mut out, &record)?;
             }
         }
@@ -249,6 +268,20 @@ fn write_table(out: &mut Output, p: &Profile, classes: &[String], first: bool) -
             out,
             "  net stance {net:+.3}  (share hawkish − share conciliatory)"
         )?;
+    }
+    if let Some(shares) = &p.tone_shares {
+        let parts: Vec<String> = shares
+            .iter()
+            .map(|(t, s)| format!("{t} {:.0}%", 100.0 * s))
+            .collect();
+        write!(out, "  tone       {}", parts.join(", "))?;
+        if let Some(net) = p.net_tone {
+            write!(
+                out,
+                "   net tone {net:+.3}  (share positive − share negative)"
+            )?;
+        }
+        writeln!(out)?;
     }
     for (name, list) in [
         ("most hawkish", &p.most_hawkish),

@@ -1,7 +1,7 @@
 //! `stance eval`: score a model on a labeled test file, or estimate how the
 //! training procedure does on unseen data by nested cross-validation.
 
-use super::train::{load_dataset, DataArgs, SettingsArgs};
+use super::train::{column_of, load_dataset, DataArgs, SettingsArgs};
 use super::{load_model, Outcome};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -29,6 +29,9 @@ pub struct EvalArgs {
     /// (only `article`); rows without one always train.
     #[arg(long, value_name = "COLUMN")]
     pub cv_by: Option<String>,
+    /// With --labels: which task's labels to cross-validate (`stance` or `tone`).
+    #[arg(long, default_value = "stance", value_name = "TASK")]
+    pub task: String,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     #[command(flatten)]
@@ -52,11 +55,58 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .as_ref()
         .context("give --test FILE, or --labels FILE with --cv")?;
     let model = load_model(args.model.as_deref())?;
-    let (h, head) = model
-        .head(stance::model::STANCE)
-        .context("the model has no stance head")?;
-    let file = labels::read(test, "label")?;
-    if file.unlabeled > 0 {
+    // Every head whose label column the test file has.
+    let mut results: Vec<(String, Metrics)> = Vec::new();
+    for (h, head) in model.heads().iter().enumerate() {
+        let column = column_of(&head.task);
+        if !labels::has_column(test, column)? {
+            continue;
+        }
+        results.push((head.task.clone(), score_head(&model, h, test, column)?));
+    }
+    if results.is_empty() {
+        bail!(Error::input(
+            stance::error::Location::line(test, 1),
+            "missing `label` column (and no column for any other head of the model)"
+        ));
+    }
+    match args.format {
+        Format::Table => {
+            for (i, (task, m)) in results.iter().enumerate() {
+                if results.len() > 1 {
+                    println!("{}{task}:", if i > 0 { "\n" } else { "" });
+                }
+                print!("{}", m.to_table());
+            }
+        }
+        Format::Json => {
+            // The stance head's figures at the top level; every head under "heads".
+            let mut value = match results.iter().find(|(t, _)| t == stance::model::STANCE) {
+                Some((_, m)) => serde_json::to_value(m)?,
+                None => serde_json::json!({}),
+            };
+            let mut heads = serde_json::Map::new();
+            for (t, m) in &results {
+                heads.insert(t.clone(), serde_json::to_value(m)?);
+            }
+            value["heads"] = serde_json::Value::Object(heads);
+            println!("{}", serde_json::to_string_pretty(&value)?);
+        }
+    }
+    Ok(Outcome::Done)
+}
+
+/// Score head `h` on the rows of `test` labeled in `column`. A stance test
+/// file must be labeled throughout; other heads use the rows that have a value.
+fn score_head(
+    model: &stance::model::Model,
+    h: usize,
+    test: &std::path::Path,
+    column: &str,
+) -> Result<Metrics> {
+    let head = &model.heads()[h];
+    let file = labels::read(test, column)?;
+    if file.unlabeled > 0 && head.task == stance::model::STANCE {
         bail!(Error::input(
             stance::error::Location::file(test),
             format!(
@@ -66,7 +116,10 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         ));
     }
     if file.rows.is_empty() {
-        bail!("{}: no rows to evaluate", test.display());
+        bail!(
+            "{}: no rows with a `{column}` value to evaluate",
+            test.display()
+        );
     }
     let mut truth = Vec::new();
     for row in &file.rows {
@@ -74,7 +127,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             bail!(Error::input(
                 row.at.clone(),
                 format!(
-                    "unknown label '{}': the model knows {}",
+                    "unknown {column} '{}': the model knows {}",
                     row.label,
                     head.classes.join(", ")
                 )
@@ -88,22 +141,19 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .iter()
         .map(|r| scorer.score(&r.text)[h].best())
         .collect();
-    let metrics = Metrics::compute(&head.classes, &truth, &predicted);
-    print_metrics(&metrics, args.format)?;
-    Ok(Outcome::Done)
-}
-
-fn print_metrics(metrics: &Metrics, format: Format) -> Result<()> {
-    match format {
-        Format::Table => print!("{}", metrics.to_table()),
-        Format::Json => println!("{}", serde_json::to_string_pretty(metrics)?),
-    }
-    Ok(())
+    Ok(Metrics::compute(&head.classes, &truth, &predicted))
 }
 
 fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
     let opts = args.settings.options()?;
-    let (ds, _) = load_dataset(&args.labels, &args.data)?;
+    if !super::train::TASKS.contains(&args.task.as_str()) {
+        bail!(
+            "unknown task '{}': known tasks are {}",
+            args.task,
+            super::train::TASKS.join(", ")
+        );
+    }
+    let (ds, _) = load_dataset(&args.labels, column_of(&args.task), &args.data)?;
     let outer: Vec<(String, Vec<usize>)> = match (&args.cv_by, args.cv) {
         (Some(col), _) => {
             if col != "article" {

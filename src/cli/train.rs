@@ -3,7 +3,7 @@
 use super::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use stance::features::TfidfSettings;
+use stance::features::{Tfidf, TfidfSettings};
 use stance::labels::{self, LabeledRow};
 use stance::model::store::{self, FORMAT, FORMAT_VERSION};
 use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
@@ -35,10 +35,52 @@ pub struct TrainArgs {
     /// report how their profiles move.
     #[arg(long, value_name = "PATH", requires = "compare")]
     pub articles: Vec<PathBuf>,
+    /// Tasks to train, one head each: `stance` (the `label` column) and
+    /// `tone` (the `tone` column). Default: every task whose column the
+    /// label files have.
+    #[arg(long, value_delimiter = ',', value_name = "TASK,...")]
+    pub task: Vec<String>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
     pub settings: SettingsArgs,
+}
+
+/// The tasks this version knows, in head order.
+pub const TASKS: &[&str] = &[STANCE, "tone"];
+
+/// Tasks to train: those asked for, or every known task whose column is in
+/// all the label files.
+fn tasks(args: &TrainArgs) -> Result<Vec<String>> {
+    if !args.task.is_empty() {
+        for t in &args.task {
+            if !TASKS.contains(&t.as_str()) {
+                bail!("unknown task '{t}': known tasks are {}", TASKS.join(", "));
+            }
+        }
+        return Ok(TASKS
+            .iter()
+            .filter(|t| args.task.iter().any(|a| a == *t))
+            .map(|t| t.to_string())
+            .collect());
+    }
+    let mut present = Vec::new();
+    for task in TASKS {
+        let mut everywhere = true;
+        for path in &args.labels {
+            if !labels::has_column(path, column_of(task))? {
+                everywhere = false;
+            }
+        }
+        if everywhere {
+            present.push(task.to_string());
+        }
+    }
+    if present.is_empty() {
+        // Reading for stance names the file and the missing column.
+        present.push(STANCE.to_string());
+    }
+    Ok(present)
 }
 
 /// How label files are read and merged.
@@ -111,13 +153,27 @@ impl SettingsArgs {
     }
 }
 
-/// Read, validate and merge label files into a dataset. Warnings go to stderr.
-pub fn load_dataset(paths: &[PathBuf], data: &DataArgs) -> Result<(Dataset, Vec<TrainingFile>)> {
+/// The label column of a task: `label` for stance, the task's name otherwise.
+pub fn column_of(task: &str) -> &str {
+    if task == STANCE {
+        "label"
+    } else {
+        task
+    }
+}
+
+/// Read, validate and merge the `column` labels of label files into a
+/// dataset. Warnings go to stderr. `--classes` applies to stance only.
+pub fn load_dataset(
+    paths: &[PathBuf],
+    column: &str,
+    data: &DataArgs,
+) -> Result<(Dataset, Vec<TrainingFile>)> {
     let mut rows: Vec<LabeledRow> = Vec::new();
     let mut files = Vec::new();
     let mut warnings = Vec::new();
     for path in paths {
-        let file = labels::read(path, "label")?;
+        let file = labels::read(path, column)?;
         warnings.extend(file.warnings.iter().cloned());
         files.push(TrainingFile {
             path: path.display().to_string(),
@@ -145,7 +201,12 @@ pub fn load_dataset(paths: &[PathBuf], data: &DataArgs) -> Result<(Dataset, Vec<
                 .join(", ")
         );
     }
-    let ds = Dataset::from_rows(&rows, data.classes.as_deref())?;
+    let classes = if column == "label" {
+        data.classes.as_deref()
+    } else {
+        None
+    };
+    let ds = Dataset::from_rows(&rows, classes)?;
     Ok((ds, files))
 }
 
@@ -172,35 +233,56 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         );
     }
     let opts = args.settings.options()?;
-    let (ds, files) = load_dataset(&args.labels, &args.data)?;
-    eprintln!(
-        "stance: {} labeled sentences ({}); trying {} settings with {}-fold cross-validation",
-        ds.len(),
-        ds.label_counts()
-            .iter()
-            .map(|(l, n)| format!("{l} {n}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        opts.grid.size(),
-        opts.folds
-    );
-    let selection = train::select(&ds, &opts)?;
-    let (tfidf, fitted) = train::fit_final(&ds, &selection.features, selection.alpha, &opts)?;
-    if !fitted.convergence.converged {
+    let tasks = tasks(&args)?;
+    let mut trained: Vec<TrainedTask> = Vec::new();
+    let mut files = Vec::new();
+    for task in &tasks {
+        let (ds, task_files) = load_dataset(&args.labels, column_of(task), &args.data)?;
+        files = task_files;
+        // The first task chooses the shared feature settings; later heads
+        // only choose their penalty.
+        let mut task_opts = opts.clone();
+        if let Some(first) = trained.first() {
+            task_opts.grid.ngram_max = vec![first.selection.features.ngram_max];
+            task_opts.grid.min_df = vec![first.selection.features.min_df];
+        }
         eprintln!(
-            "stance: warning: the solver did not converge in {} iterations (largest gradient {:.2e}); raise --max-iter",
-            opts.max_iterations, fitted.convergence.gradient_max
+            "stance: {task}: {} labeled sentences ({}); trying {} settings with {}-fold cross-validation",
+            ds.len(),
+            ds.label_counts().iter().map(|(l, n)| format!("{l} {n}")).collect::<Vec<_>>().join(", "),
+            task_opts.grid.size(),
+            task_opts.folds
         );
+        let selection = train::select(&ds, &task_opts)?;
+        trained.push(TrainedTask {
+            task: task.clone(),
+            ds,
+            selection,
+        });
     }
-    let report = selection.report.clone();
-    let head = train::head_file(
-        STANCE,
-        &ds,
-        &fitted,
-        selection.alpha,
-        &opts,
-        Some(selection.report),
-    );
+    // One vectorizer for all heads, fitted on every labeled sentence once.
+    let features = trained[0].selection.features.clone();
+    let all_rows = union_rows(&trained);
+    let tfidf = Tfidf::fit(&features, &all_rows.tokens);
+    let mut heads = Vec::new();
+    for t in &trained {
+        let x = tfidf.transform(&t.ds.tokens);
+        let fitted = train::fit(&x, &t.ds.y, t.ds.classes.len(), t.selection.alpha, &opts)?;
+        if !fitted.convergence.converged {
+            eprintln!(
+                "stance: warning: {}: the solver did not converge in {} iterations (largest gradient {:.2e}); raise --max-iter",
+                t.task, opts.max_iterations, fitted.convergence.gradient_max
+            );
+        }
+        heads.push(train::head_file(
+            &t.task,
+            &t.ds,
+            &fitted,
+            t.selection.alpha,
+            &opts,
+            Some(t.selection.report.clone()),
+        ));
+    }
     let file = ModelFile {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -213,23 +295,27 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         },
         training: TrainingInfo {
             files,
-            rows: ds.len(),
+            rows: all_rows.texts.len(),
             command: rebuild_command(&args),
-            row_keys: row_keys(&ds),
+            row_keys: row_keys(&all_rows.texts),
         },
-        heads: vec![head],
+        heads,
     };
+    let stance_task = trained.iter().find(|t| t.task == STANCE);
     // Compare before writing anything: a failed comparison leaves no model.
-    let comparison = match &args.compare {
-        Some(old) => Some(compare(
+    let comparison = match (&args.compare, stance_task) {
+        (Some(old), Some(t)) => Some(compare(
             old,
             &args.articles,
-            &ds,
+            &t.ds,
             &selection_settings(&file),
             &opts,
             &file,
         )?),
-        None => None,
+        (Some(_), None) => {
+            bail!("--compare compares stance heads; the label files have no stance labels")
+        }
+        _ => None,
     };
     store::save(&file, &args.out)?;
     let card = card::path_for(&args.out);
@@ -238,34 +324,46 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         card::render(&file, &args.out.display().to_string()).as_bytes(),
     )?;
 
-    println!("cross-validation: {}", report.scheme);
-    println!(
-        "{:>8} {:>6} {:>6} {:>9}",
-        "alpha", "ngrams", "min_df", "macro-F1"
-    );
-    for g in &report.grid {
+    for t in &trained {
+        let report = &t.selection.report;
+        println!("{}: cross-validation: {}", t.task, report.scheme);
         println!(
-            "{:>8} {:>6} {:>6} {:>9.3}{}",
-            g.alpha,
-            format!("1-{}", g.ngram_max),
-            g.min_df,
-            g.macro_f1,
-            if g.selected { "  <- selected" } else { "" }
+            "{:>8} {:>6} {:>6} {:>9}",
+            "alpha", "ngrams", "min_df", "macro-F1"
+        );
+        for g in &report.grid {
+            println!(
+                "{:>8} {:>6} {:>6} {:>9.3}{}",
+                g.alpha,
+                format!("1-{}", g.ngram_max),
+                g.min_df,
+                g.macro_f1,
+                if g.selected { "  <- selected" } else { "" }
+            );
+        }
+        println!(
+            "\n{}: selected alpha {} (C = {:.3}), word 1-{} grams, min_df {}",
+            t.task,
+            t.selection.alpha,
+            1.0 / t.selection.alpha,
+            t.selection.features.ngram_max,
+            t.selection.features.min_df,
+        );
+        println!(
+            "{}: cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
+            t.task, report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
+        );
+        print!(
+            "{}: pooled held-out predictions:\n{}\n",
+            t.task,
+            report.pooled.to_table()
         );
     }
     println!(
-        "\nselected: alpha {} (C = {:.3}), word 1-{} grams, min_df {}; vocabulary {} terms",
-        selection.alpha,
-        1.0 / selection.alpha,
-        selection.features.ngram_max,
-        selection.features.min_df,
-        tfidf.n_features()
+        "vocabulary: {} terms shared by {} head(s)",
+        tfidf.n_features(),
+        trained.len()
     );
-    println!(
-        "cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
-        report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
-    );
-    print!("pooled held-out predictions:\n{}", report.pooled.to_table());
     if let Some(text) = comparison {
         print!("\n{text}");
     }
@@ -281,6 +379,9 @@ fn rebuild_command(args: &TrainArgs) -> String {
     let mut parts = vec!["stance train".to_string()];
     for l in &args.labels {
         parts.push(format!("--labels {}", l.display()));
+    }
+    if !args.task.is_empty() {
+        parts.push(format!("--task {}", args.task.join(",")));
     }
     if let Some(c) = &args.data.classes {
         parts.push(format!("--classes {}", c.join(",")));
@@ -325,8 +426,37 @@ fn rebuild_command(args: &TrainArgs) -> String {
     parts.join(" ")
 }
 
-fn row_keys(ds: &Dataset) -> Vec<String> {
-    let mut keys: Vec<String> = ds.texts.iter().map(|t| labels::row_key(t)).collect();
+struct TrainedTask {
+    task: String,
+    ds: Dataset,
+    selection: train::Selection,
+}
+
+/// Every distinct sentence labeled for any task, tokenized.
+struct AllRows {
+    texts: Vec<String>,
+    tokens: Vec<Vec<String>>,
+}
+
+fn union_rows(trained: &[TrainedTask]) -> AllRows {
+    let mut seen = HashSet::new();
+    let mut all = AllRows {
+        texts: Vec::new(),
+        tokens: Vec::new(),
+    };
+    for t in trained {
+        for (text, tokens) in t.ds.texts.iter().zip(&t.ds.tokens) {
+            if seen.insert(labels::normalize_text(text)) {
+                all.texts.push(text.clone());
+                all.tokens.push(tokens.clone());
+            }
+        }
+    }
+    all
+}
+
+fn row_keys(texts: &[String]) -> Vec<String> {
+    let mut keys: Vec<String> = texts.iter().map(|t| labels::row_key(t)).collect();
     keys.sort();
     keys.dedup();
     keys
@@ -436,7 +566,7 @@ fn profile_shift(old: &Model, new: &Model, paths: &[PathBuf]) -> Result<String> 
     use stance::profile;
     let summarize = |model: &Model, c: &profile::Classified| -> Option<(String, Option<f64>)> {
         let (h, head) = model.head(STANCE)?;
-        let p = profile::profile(c, &head.classes, h);
+        let p = profile::profile(c, &head.classes, h, None);
         let dominant = p
             .counts
             .iter()

@@ -4,4 +4,5 @@
 mod errors;
 mod pipeline;
 mod retrain;
+mod tone;
 mod util;

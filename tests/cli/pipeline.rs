@@ -50,7 +50,7 @@ fn profile_table_and_csv_formats() {
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     assert!(header.starts_with("article,outlet,title,date,sentences,dropped,count_conciliatory"));
-    assert!(header.ends_with("net_stance"));
+    assert!(header.contains(",net_stance,"));
     assert_eq!(lines.count(), 5);
     let jsonl = stance(&["profile", "data/articles", "--format", "jsonl"]).assert_ok();
     assert_eq!(jsonl.lines().count(), 5);
@@ -71,7 +71,11 @@ fn classify_excludes_reader_comments_and_titles() {
             "label",
             "p_conciliatory",
             "p_hawkish",
-            "p_neutral"
+            "p_neutral",
+            "tone",
+            "p_tone_negative",
+            "p_tone_neutral",
+            "p_tone_positive"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
