@@ -12,7 +12,7 @@
 use crate::error::{Error, Location, Result};
 use crate::labels::decode_utf8;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +23,10 @@ pub struct Article {
     pub date: Option<String>,
     pub title: Option<String>,
     pub url: Option<String>,
+    /// Any other metadata of the input (JSONL keys, CSV or manifest columns),
+    /// available for grouping.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
     /// The text with furniture lines blanked out (line breaks kept).
     pub body: String,
     pub dropped: Vec<Dropped>,
@@ -44,7 +48,7 @@ impl Article {
             "date" => self.date.as_deref(),
             "title" => self.title.as_deref(),
             "url" => self.url.as_deref(),
-            _ => None,
+            other => self.extra.get(other).map(String::as_str),
         }
     }
 }
@@ -57,10 +61,24 @@ pub struct Meta {
     pub date: Option<String>,
     pub title: Option<String>,
     pub url: Option<String>,
+    pub extra: BTreeMap<String, String>,
 }
+
+/// Metadata names with a field of their own; others go to `extra`.
+const KNOWN_FIELDS: &[&str] = &["id", "file", "text", "outlet", "date", "title", "url"];
 
 fn non_empty(s: Option<&str>) -> Option<String> {
     s.map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// The non-empty values of columns without a field of their own.
+fn extras(headers: &[String], record: &csv::StringRecord) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .zip(record.iter())
+        .filter(|(h, v)| !KNOWN_FIELDS.contains(&h.as_str()) && !v.trim().is_empty())
+        .map(|(h, v)| (h.clone(), v.trim().to_string()))
+        .collect()
 }
 
 /// One article or one problem; a bad article does not stop the others.
@@ -161,6 +179,7 @@ fn read_manifest(path: &Path) -> Result<HashMap<String, Meta>> {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let extra = extras(&headers, &record);
         out.insert(
             file,
             Meta {
@@ -169,6 +188,7 @@ fn read_manifest(path: &Path) -> Result<HashMap<String, Meta>> {
                 date: get("date"),
                 title: get("title"),
                 url: get("url"),
+                extra,
             },
         );
     }
@@ -203,6 +223,7 @@ fn finish(meta: Meta, text: &str, at: Location) -> Item {
         date: meta.date,
         title: meta.title.or(cleaned.title),
         url: meta.url,
+        extra: meta.extra,
         body: cleaned.body,
         dropped: cleaned.dropped,
     })
@@ -267,12 +288,18 @@ fn parse_json_record(line: &str, at: Location) -> Item {
             "missing \"id\": each line needs \"id\" and \"text\"",
         )
     })?;
+    let extra = obj
+        .keys()
+        .filter(|k| !KNOWN_FIELDS.contains(&k.as_str()))
+        .filter_map(|k| string(k).map(|v| (k.clone(), v)))
+        .collect();
     let meta = Meta {
         id,
         outlet: string("outlet"),
         date: string("date"),
         title: string("title"),
         url: string("url"),
+        extra,
     };
     finish(meta, &text, at)
 }
@@ -321,6 +348,7 @@ fn read_csv(path: &Path) -> Result<Box<dyn Iterator<Item = Item>>> {
             date: get(cols[1]),
             title: get(cols[2]),
             url: get(cols[3]),
+            extra: extras(&headers, &record),
         };
         finish(meta, record.get(text_col).unwrap_or(""), at)
     })))

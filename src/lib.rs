@@ -9,6 +9,7 @@
 //! [`eval`]. The `stance` binary is a thin command line over this library.
 
 pub mod analyze;
+pub mod compare;
 pub mod corpus;
 pub mod error;
 pub mod eval;
@@ -17,6 +18,7 @@ pub mod labels;
 pub mod model;
 pub mod output;
 pub mod profile;
+pub mod report;
 pub mod segment;
 
 pub use error::{Error, Result};

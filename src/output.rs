@@ -41,9 +41,14 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // Keep the extension last: some writers (images) choose the format by it.
+        let suffix = match path.extension() {
+            Some(ext) => format!(".tmp.{}", ext.to_string_lossy()),
+            None => ".tmp".to_string(),
+        };
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+            .suffix(&suffix)
             .tempfile_in(dir)
             .map_err(|e| Error::io(path, e))?;
         let writer =
@@ -53,6 +58,12 @@ impl AtomicFile {
             temp,
             writer,
         })
+    }
+
+    /// The temporary file's path, for writers that need a path of their own;
+    /// [`AtomicFile::commit`] then moves what they wrote into place.
+    pub fn temp_path(&self) -> &Path {
+        self.temp.path()
     }
 
     pub fn commit(mut self) -> Result<()> {

@@ -3,8 +3,10 @@
 //! and writing output to stdout or atomically to a file.
 
 mod classify;
+mod compare;
 mod eval;
 mod labels;
+mod report;
 mod suggest;
 mod train;
 
@@ -48,6 +50,10 @@ pub enum Command {
     Classify(classify::ClassifyArgs),
     /// Summarize each article: label counts and shares, net stance, key sentences.
     Profile(classify::ProfileArgs),
+    /// Compare groups of articles (outlets, periods, …): shares, net stance with intervals, tests.
+    Compare(compare::CompareArgs),
+    /// Write an HTML report: comparison chart and table, every article with its sentences highlighted.
+    Report(report::ReportArgs),
     /// Pick the sentences the model is least sure of, as a CSV to label.
     Suggest(suggest::SuggestArgs),
     /// Add labeled rows to the label set, or count what it holds.
@@ -65,6 +71,8 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         Command::Eval(args) => eval::run(args),
         Command::Classify(args) => classify::run_classify(args),
         Command::Profile(args) => classify::run_profile(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(args),
         Command::Suggest(args) => suggest::run(args),
         Command::Labels(args) => labels::run(args),
     }
