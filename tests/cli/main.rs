@@ -1,6 +1,7 @@
 //! End-to-end tests of the `stance` binary, compiled into one test binary.
 //! Each module covers one area; `util` runs the built program.
 
+mod compare;
 mod errors;
 mod pipeline;
 mod retrain;
