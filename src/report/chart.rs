@@ -102,6 +102,7 @@ fn draw<DB: DrawingBackend>(
     shares
         .configure_mesh()
         .disable_y_mesh()
+        .disable_x_mesh()
         .x_labels(14)
         .x_label_formatter(&|x| {
             if *x <= 1.0 + 1e-9 {
@@ -117,6 +118,14 @@ fn draw<DB: DrawingBackend>(
         .y_label_style(("sans-serif", 15))
         .x_label_style(("sans-serif", 14))
         .draw()?;
+    // Grid lines only where shares live (0–100%), not under the legend.
+    shares.draw_series((0..=4).map(|q| {
+        let x = q as f64 / 4.0;
+        PathElement::new(
+            vec![(x, SegmentValue::Exact(0)), (x, SegmentValue::Exact(n))],
+            BLACK.mix(0.12),
+        )
+    }))?;
     for (k, label) in c.classes.iter().enumerate() {
         let color = color_of(label, k);
         let bars: Vec<Rectangle<(f64, SegmentValue<usize>)>> = c
@@ -157,6 +166,7 @@ fn draw<DB: DrawingBackend>(
             ("sans-serif", 16),
         )
         .margin(12)
+        .margin_right(30)
         .x_label_area_size(36)
         .y_label_area_size(230)
         .build_cartesian_2d(-1.0..1.0, (0..last).into_segmented())?;

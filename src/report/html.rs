@@ -30,14 +30,16 @@ const STYLE: &str = r#"
 :root { --hawkish: #c0392b; --conciliatory: #2980b9; --neutral: #95a5a6; --ink: #1d2733; --muted: #5d6d7e; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--ink); background: #f4f6f8; }
-main { max-width: 980px; margin: 0 auto; padding: 1rem; }
+main { max-width: 1120px; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: .5rem 0; } h2 { font-size: 1.25rem; margin: 1.5rem 0 .5rem; }
 .note { color: var(--muted); font-size: .9rem; }
 figure { margin: 0; background: #fff; border-radius: 8px; padding: .5rem; }
-figure svg { width: 100%; height: auto; display: block; }
+figure { overflow-x: auto; }
+figure svg { width: 100%; min-width: 620px; height: auto; display: block; }
 .table-wrap { overflow-x: auto; background: #fff; border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { padding: .35rem .6rem; text-align: right; border-bottom: 1px solid #e5e8eb; white-space: nowrap; }
+th, td { padding: .35rem .5rem; text-align: right; border-bottom: 1px solid #e5e8eb; }
+td { white-space: nowrap; } td.ci { white-space: normal; min-width: 7rem; }
 th:first-child, td:first-child { text-align: left; }
 section.article { background: #fff; border-radius: 8px; padding: 1rem; margin: 1rem 0; }
 section.article h3 { margin: 0 0 .25rem; font-size: 1.1rem; }
@@ -175,12 +177,12 @@ fn comparison_table(s: &mut String, c: &Comparison) -> std::fmt::Result {
         }
         write!(
             s,
-            "<td>{}</td><td>{}</td>",
+            "<td class=\"ci\">{}</td><td class=\"ci\">{}</td>",
             interval(&g.net_stance),
             interval(&g.hawkish_share).replace('+', "")
         )?;
         if tone {
-            write!(s, "<td>{}</td>", interval(&g.net_tone))?;
+            write!(s, "<td class=\"ci\">{}</td>", interval(&g.net_tone))?;
         }
         writeln!(s, "</tr>")?;
     }
