@@ -10,14 +10,35 @@
 //! Nothing is removed as a stop word: "no", "not" and "never" carry stance.
 
 use rust_stemmers::{Algorithm, Stemmer};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::hash::Hasher;
 
 /// Splits sentences into stemmed tokens. Stemming is the costly step, so each
-/// analyzer remembers the stems it has computed.
+/// analyzer remembers the stems it has computed, with their hashes: the
+/// classification path works on hashes and allocates nothing per token.
 pub struct Analyzer {
     stemmer: Stemmer,
-    cache: HashMap<String, String>,
+    cache: FxHashMap<String, (String, u64)>,
     word: String,
+}
+
+/// The hash of a token (a stem), as used to look terms up.
+pub fn term_hash(stem: &str) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(stem.as_bytes());
+    h.finish()
+}
+
+/// The hash of an n-gram from the hash of its first n−1 tokens and the next.
+pub fn extend_hash(prefix: u64, next: u64) -> u64 {
+    (prefix.rotate_left(23) ^ next).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// The hash of a vocabulary term ("a b" is the bigram of stems a and b).
+pub fn phrase_hash(term: &str) -> u64 {
+    let mut tokens = term.split(' ');
+    let first = term_hash(tokens.next().unwrap_or(""));
+    tokens.fold(first, |h, t| extend_hash(h, term_hash(t)))
 }
 
 impl Default for Analyzer {
@@ -30,19 +51,21 @@ impl Analyzer {
     pub fn new() -> Self {
         Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
-            cache: HashMap::new(),
+            cache: FxHashMap::default(),
             word: String::new(),
         }
     }
 
-    /// The stemmed tokens of `text`, appended to `out` (which is cleared first).
+    /// The stemmed tokens of `text`, into `out` (which is cleared first).
     pub fn tokens(&mut self, text: &str, out: &mut Vec<String>) {
         out.clear();
-        let mut rest = text;
-        while let Some((raw, after)) = next_raw_token(rest) {
-            rest = after;
-            self.push_token(raw, out);
-        }
+        self.each_stem(text, |stem, _| out.push(stem.to_string()));
+    }
+
+    /// The hashes of the stemmed tokens of `text`, into `out` (cleared first).
+    pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
+        out.clear();
+        self.each_stem(text, |_, hash| out.push(hash));
     }
 
     /// Convenience wrapper returning a fresh vector.
@@ -52,8 +75,33 @@ impl Analyzer {
         out
     }
 
-    fn push_token(&mut self, raw: &str, out: &mut Vec<String>) {
-        // Normalize into the reused buffer: lower case, straight apostrophes.
+    /// Call `f` with every stem of `text` and its hash, in order.
+    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, u64)) {
+        let mut rest = text;
+        while let Some((raw, after)) = next_raw_token(rest) {
+            rest = after;
+            let negated = self.normalize(raw);
+            let word = self.word.trim_end_matches('.');
+            if !word.is_empty() {
+                match self.cache.get(word) {
+                    Some((stem, hash)) => f(stem, *hash),
+                    None => {
+                        let stem = stem_word(&self.stemmer, word);
+                        let hash = term_hash(&stem);
+                        f(&stem, hash);
+                        self.cache.insert(word.to_string(), (stem, hash));
+                    }
+                }
+            }
+            if negated {
+                f("not", term_hash("not"));
+            }
+        }
+    }
+
+    /// Normalize a raw token into `self.word` (lower case, straight
+    /// apostrophes, clitics dropped); true if it carried "n't".
+    fn normalize(&mut self, raw: &str) -> bool {
         self.word.clear();
         for c in raw.chars() {
             match c {
@@ -62,39 +110,32 @@ impl Analyzer {
                 c => self.word.extend(c.to_lowercase()),
             }
         }
-        let mut negated = false;
         if let Some(base) = self.word.strip_suffix("n't") {
-            negated = true;
-            let base = match base {
-                "ca" => "can",
-                "wo" => "will",
-                "sha" => "shall",
-                "" => "",
-                other => other,
+            let base_len = match base {
+                "ca" | "wo" | "sha" => None,
+                _ => Some(base.len()),
+            };
+            match base_len {
+                Some(len) => self.word.truncate(len),
+                None => {
+                    let full = match base {
+                        "ca" => "can",
+                        "wo" => "will",
+                        _ => "shall",
+                    };
+                    self.word.clear();
+                    self.word.push_str(full);
+                }
             }
-            .to_string();
-            self.word = base;
-        } else if let Some(pos) = self.word.rfind('\'') {
+            return true;
+        }
+        if let Some(pos) = self.word.rfind('\'') {
             let clitic = &self.word[pos + 1..];
             if matches!(clitic, "s" | "re" | "ve" | "m" | "ll" | "d" | "") {
                 self.word.truncate(pos);
             }
         }
-        let word = self.word.trim_end_matches('.');
-        if !word.is_empty() {
-            let stem = match self.cache.get(word) {
-                Some(stem) => stem.clone(),
-                None => {
-                    let stem = stem_word(&self.stemmer, word);
-                    self.cache.insert(word.to_string(), stem.clone());
-                    stem
-                }
-            };
-            out.push(stem);
-        }
-        if negated {
-            out.push("not".to_string());
-        }
+        false
     }
 }
 
@@ -237,6 +278,23 @@ mod tests {
         assert_eq!(
             toks("Sergei Lavrov in Zürich — Лавров"),
             vec!["sergei", "lavrov", "in", "zürich", "лавров"]
+        );
+    }
+
+    #[test]
+    fn hashes_follow_the_stems() {
+        let mut a = Analyzer::new();
+        let mut hashes = Vec::new();
+        a.token_hashes("Russia’s talks didn't", &mut hashes);
+        let stems = a.analyze("Russia’s talks didn't");
+        assert_eq!(stems, vec!["russia", "talk", "did", "not"]);
+        assert_eq!(
+            hashes,
+            stems.iter().map(|s| term_hash(s)).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            phrase_hash("talk did"),
+            extend_hash(term_hash("talk"), term_hash("did"))
         );
     }
 

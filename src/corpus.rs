@@ -420,8 +420,14 @@ fn has_final_punctuation(line: &str) -> bool {
     line.ends_with(['.', '?', '!', ':', ';', '"', '”', '’', '…', ')'])
 }
 
+/// Furniture lines are short; longer lines are body text without a look.
+const FURNITURE_MAX_BYTES: usize = 200;
+
 /// The kind of furniture a (trimmed) line is, if any.
 fn furniture_kind(line: &str) -> Option<&'static str> {
+    if line.len() > FURNITURE_MAX_BYTES {
+        return None;
+    }
     let lower = collapse(line);
     let words: Vec<&str> = lower.split(' ').collect();
     if lower.starts_with('©') || lower.starts_with("(c) ") || lower.starts_with("copyright") {
@@ -450,6 +456,9 @@ fn furniture_kind(line: &str) -> Option<&'static str> {
 }
 
 fn is_comment_marker(line: &str) -> bool {
+    if line.len() > 40 {
+        return false;
+    }
     let lower = collapse(line);
     COMMENT_MARKERS.contains(&lower.as_str())
         || lower
@@ -499,7 +508,7 @@ pub fn clean(text: &str, known_title: Option<&str>) -> Cleaned {
             continue;
         }
         let is_title = match &known {
-            Some(t) => collapse(line) == *t,
+            Some(t) => line.len() <= 2 * t.len() + 16 && collapse(line) == *t,
             None => {
                 !seen_body
                     && Some(i) == first_content

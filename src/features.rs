@@ -41,6 +41,17 @@ pub struct Tfidf {
     pub vocabulary: Vec<String>,
     pub idf: Vec<f64>,
     index: HashMap<String, u32>,
+    /// The same index keyed by term hash ([`crate::analyze::phrase_hash`]),
+    /// for classification without building n-gram strings.
+    hashed: rustc_hash::FxHashMap<u64, u32>,
+}
+
+/// Scratch space for [`Tfidf::row_from_hashes`], reused between sentences.
+#[derive(Debug, Default)]
+pub struct RowBuffer {
+    columns: Vec<u32>,
+    pub indices: Vec<u32>,
+    pub values: Vec<f64>,
 }
 
 /// Rows in compressed sparse row form.
@@ -167,11 +178,18 @@ impl Tfidf {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+        let mut hashed = rustc_hash::FxHashMap::default();
+        for (i, t) in vocabulary.iter().enumerate() {
+            hashed
+                .entry(crate::analyze::phrase_hash(t))
+                .or_insert(i as u32);
+        }
         Tfidf {
             settings,
             vocabulary,
             idf,
             index,
+            hashed,
         }
     }
 
@@ -205,6 +223,50 @@ impl Tfidf {
             values.iter_mut().for_each(|v| *v /= norm);
         }
         (indices, values)
+    }
+
+    /// The TF-IDF row of a sentence given as token hashes, into `buf.indices`
+    /// and `buf.values` (the same row as [`Tfidf::row`] gives for the tokens).
+    pub fn row_from_hashes(&self, hashes: &[u64], buf: &mut RowBuffer) {
+        buf.columns.clear();
+        for start in 0..hashes.len() {
+            let mut h = hashes[start];
+            for len in 1..=self.settings.ngram_max {
+                if len > 1 {
+                    let Some(&next) = hashes.get(start + len - 1) else {
+                        break;
+                    };
+                    h = crate::analyze::extend_hash(h, next);
+                }
+                if let Some(&col) = self.hashed.get(&h) {
+                    buf.columns.push(col);
+                }
+            }
+        }
+        buf.columns.sort_unstable();
+        buf.indices.clear();
+        buf.values.clear();
+        let mut k = 0;
+        while k < buf.columns.len() {
+            let col = buf.columns[k];
+            let mut run = 1;
+            while k + run < buf.columns.len() && buf.columns[k + run] == col {
+                run += 1;
+            }
+            let tf = run as f64;
+            let tf = if self.settings.sublinear_tf {
+                1.0 + tf.ln()
+            } else {
+                tf
+            };
+            buf.indices.push(col);
+            buf.values.push(tf * self.idf[col as usize]);
+            k += run;
+        }
+        let norm = buf.values.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            buf.values.iter_mut().for_each(|v| *v /= norm);
+        }
     }
 
     /// Transform tokenized sentences into sparse rows.
@@ -305,6 +367,38 @@ mod tests {
             &d,
         );
         assert_eq!(tfidf.vocabulary, vec!["a"]);
+    }
+
+    #[test]
+    fn hashed_rows_equal_string_rows() {
+        let mut analyzer = Analyzer::new();
+        let texts = [
+            "Russia’s talks didn't resume, Lavrov said.",
+            "Talks resume; Russia talks and talks.",
+            "Nothing known here",
+        ];
+        let docs: Vec<Vec<String>> = texts[..2].iter().map(|t| analyzer.analyze(t)).collect();
+        for ngram_max in 1..=3 {
+            let tfidf = Tfidf::fit(
+                &TfidfSettings {
+                    ngram_max,
+                    ..TfidfSettings::default()
+                },
+                &docs,
+            );
+            let mut buf = RowBuffer::default();
+            let mut hashes = Vec::new();
+            let mut terms = Vec::new();
+            for t in texts {
+                analyzer.token_hashes(t, &mut hashes);
+                tfidf.row_from_hashes(&hashes, &mut buf);
+                let (idx, val) = tfidf.row(&analyzer.analyze(t), &mut terms);
+                assert_eq!(buf.indices, idx);
+                for (a, b) in buf.values.iter().zip(&val) {
+                    assert!((a - b).abs() < 1e-12);
+                }
+            }
+        }
     }
 
     #[test]

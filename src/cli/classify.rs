@@ -2,7 +2,7 @@
 //! summary per article). Both stream: each article is read, classified and
 //! written before the next is read.
 
-use super::{for_each_article, load_model, outcome, Outcome, Output};
+use super::{classify_all, load_model, outcome, Batch, Outcome, Output};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
@@ -25,6 +25,18 @@ pub struct Common {
     /// Stop at the first unreadable article instead of skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Common {
+    pub fn batch(&self) -> Batch {
+        Batch {
+            strict: self.strict,
+            quiet: self.quiet,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -91,43 +103,59 @@ pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
         }
         write_csv_record(&mut out, &header)?;
     }
-    let mut scorer = model.scorer();
-    let skipped = for_each_article(&args.common.paths, args.common.strict, |article| {
-        let c = profile::classify(&mut scorer, &model, article);
-        for s in &c.sentences {
-            match csv {
-                true => {
-                    let mut record = vec![
-                        c.article.id.clone(),
-                        c.article.outlet.clone().unwrap_or_default(),
-                        s.index.to_string(),
-                        s.text.clone(),
-                    ];
-                    for (h, (_, _)) in columns.iter().enumerate() {
-                        record.push(s.labels[h].clone());
-                        record.extend(s.probabilities[h].iter().map(|p| format!("{p:.6}")));
-                    }
-                    write_csv_record(&mut out, &record)?;
+    // Records are formatted on the worker threads; only the writing is serial.
+    let format_article = |c: Classified| -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(c.sentences.len() * 256);
+        if csv {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(&mut bytes);
+            let outlet = c.article.outlet.clone().unwrap_or_default();
+            let mut record: Vec<String> = Vec::new();
+            for s in &c.sentences {
+                record.clear();
+                record.extend([
+                    c.article.id.clone(),
+                    outlet.clone(),
+                    s.index.to_string(),
+                    s.text.clone(),
+                ]);
+                for h in 0..columns.len() {
+                    record.push(s.labels[h].clone());
+                    record.extend(s.probabilities[h].iter().map(|p| format!("{p:.6}")));
                 }
-                false => {
-                    let mut obj = Map::new();
-                    obj.insert("article".into(), json!(c.article.id));
-                    obj.insert("outlet".into(), json!(c.article.outlet));
-                    obj.insert("sentence_index".into(), json!(s.index));
-                    obj.insert("sentence".into(), json!(s.text));
-                    for (h, (name, probs)) in columns.iter().enumerate() {
-                        obj.insert(name.clone(), json!(s.labels[h]));
-                        for (col, p) in probs.iter().zip(&s.probabilities[h]) {
-                            obj.insert(col.clone(), json!(round6(*p)));
-                        }
+                w.write_record(&record)?;
+            }
+            w.flush()?;
+        } else {
+            for s in &c.sentences {
+                let mut obj = Map::new();
+                obj.insert("article".into(), json!(c.article.id));
+                obj.insert("outlet".into(), json!(c.article.outlet));
+                obj.insert("sentence_index".into(), json!(s.index));
+                obj.insert("sentence".into(), json!(s.text));
+                for (h, (name, probs)) in columns.iter().enumerate() {
+                    obj.insert(name.clone(), json!(s.labels[h]));
+                    for (col, p) in probs.iter().zip(&s.probabilities[h]) {
+                        obj.insert(col.clone(), json!(round6(*p)));
                     }
-                    serde_json::to_writer(&mut out, &Value::Object(obj))?;
-                    out.write_all(b"\n")?;
                 }
+                serde_json::to_writer(&mut bytes, &Value::Object(obj))?;
+                bytes.push(b'\n');
             }
         }
-        Ok(())
-    })?;
+        Ok(bytes)
+    };
+    let skipped = classify_all(
+        &args.common.paths,
+        args.common.batch(),
+        &model,
+        format_article,
+        |bytes| {
+            out.write_all(&bytes)?;
+            Ok(())
+        },
+    )?;
     out.finish()?;
     Ok(outcome(skipped))
 }
@@ -147,7 +175,6 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         .map(|(t, head)| (t, head.classes.clone()));
     let tone_classes: Vec<String> = tone.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
     let mut out = Output::open(args.common.out.as_deref())?;
-    let mut scorer = model.scorer();
     let mut first = true;
     if args.format == ProfileFormat::Csv {
         let mut header: Vec<String> =
@@ -168,56 +195,58 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     if args.format == ProfileFormat::Json {
         out.write_all(b"[\n")?;
     }
-    let skipped = for_each_article(&args.common.paths, args.common.strict, |article| {
-        let c: Classified = profile::classify(&mut scorer, &model, article);
-        let p = profile::profile(
-            &c,
-            &classes,
-            h,
-            tone.as_ref().map(|(t, c)| (*t, c.as_slice())),
-        );
-        match args.format {
-            ProfileFormat::Table => write_table(&mut out, &p, &classes, first)?,
-            ProfileFormat::Json => {
-                if !first {
-                    out.write_all(b",\n")?;
+    let tone_ref = tone.as_ref().map(|(t, c)| (*t, c.as_slice()));
+    let to_profile =
+        |c: Classified| -> Result<Profile> { Ok(profile::profile(&c, &classes, h, tone_ref)) };
+    let skipped = classify_all(
+        &args.common.paths,
+        args.common.batch(),
+        &model,
+        to_profile,
+        |p| {
+            match args.format {
+                ProfileFormat::Table => write_table(&mut out, &p, &classes, first)?,
+                ProfileFormat::Json => {
+                    if !first {
+                        out.write_all(b",\n")?;
+                    }
+                    let text = serde_json::to_string_pretty(&p)?;
+                    let indented: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+                    out.write_all(indented.join("\n").as_bytes())?;
                 }
-                let text = serde_json::to_string_pretty(&p)?;
-                let indented: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
-                out.write_all(indented.join("\n").as_bytes())?;
-            }
-            ProfileFormat::Jsonl => {
-                serde_json::to_writer(&mut out, &p)?;
-                out.write_all(b"\n")?;
-            }
-            ProfileFormat::Csv => {
-                let mut record = vec![
-                    p.article.clone(),
-                    p.outlet.clone().unwrap_or_default(),
-                    p.title.clone().unwrap_or_default(),
-                    p.date.clone().unwrap_or_default(),
-                    p.sentences.to_string(),
-                    p.dropped.to_string(),
-                ];
-                record.extend(classes.iter().map(|c| p.counts[c].to_string()));
-                record.extend(classes.iter().map(|c| format!("{:.4}", p.shares[c])));
-                record.extend(
-                    classes
-                        .iter()
-                        .map(|c| format!("{:.4}", p.mean_probability[c])),
-                );
-                record.push(p.net_stance.map(|v| format!("{v:.4}")).unwrap_or_default());
-                if let (Some(counts), Some(shares)) = (&p.tone_counts, &p.tone_shares) {
-                    record.extend(tone_classes.iter().map(|c| counts[c].to_string()));
-                    record.extend(tone_classes.iter().map(|c| format!("{:.4}", shares[c])));
-                    record.push(p.net_tone.map(|v| format!("{v:.4}")).unwrap_or_default());
+                ProfileFormat::Jsonl => {
+                    serde_json::to_writer(&mut out, &p)?;
+                    out.write_all(b"\n")?;
                 }
-                write_csv_record(&mut out, &record)?;
+                ProfileFormat::Csv => {
+                    let mut record = vec![
+                        p.article.clone(),
+                        p.outlet.clone().unwrap_or_default(),
+                        p.title.clone().unwrap_or_default(),
+                        p.date.clone().unwrap_or_default(),
+                        p.sentences.to_string(),
+                        p.dropped.to_string(),
+                    ];
+                    record.extend(classes.iter().map(|c| p.counts[c].to_string()));
+                    record.extend(classes.iter().map(|c| format!("{:.4}", p.shares[c])));
+                    record.extend(
+                        classes
+                            .iter()
+                            .map(|c| format!("{:.4}", p.mean_probability[c])),
+                    );
+                    record.push(p.net_stance.map(|v| format!("{v:.4}")).unwrap_or_default());
+                    if let (Some(counts), Some(shares)) = (&p.tone_counts, &p.tone_shares) {
+                        record.extend(tone_classes.iter().map(|c| counts[c].to_string()));
+                        record.extend(tone_classes.iter().map(|c| format!("{:.4}", shares[c])));
+                        record.push(p.net_tone.map(|v| format!("{v:.4}")).unwrap_or_default());
+                    }
+                    write_csv_record(&mut out, &record)?;
+                }
             }
-        }
-        first = false;
-        Ok(())
-    })?;
+            first = false;
+            Ok(())
+        },
+    )?;
     if args.format == ProfileFormat::Json {
         out.write_all(b"\n]\n")?;
     }

@@ -1,7 +1,7 @@
 //! `stance compare`: which group of articles (outlet, period, any metadata
 //! field) frames Russia more hawkishly, by how much, and how sure we can be.
 
-use super::{for_each_article, load_model, outcome, Outcome, Output};
+use super::{classify_all, load_model, outcome, Batch, Outcome, Output};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use stance::compare::{self, ArticleStats, Comparison, Interval, Period};
@@ -33,6 +33,9 @@ pub struct GroupArgs {
     /// Stop at the first unreadable article instead of skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,29 +101,29 @@ pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
     let tone = model
         .head("tone")
         .map(|(t, head)| (t, head.classes.clone()));
-    let mut scorer = model.scorer();
+    let tone_ref = tone.as_ref().map(|(t, c)| (*t, c.as_slice()));
     let mut stats = Vec::new();
     let mut kept = Vec::new();
-    let skipped = for_each_article(&args.paths, args.strict, |article| {
-        let group = key(&article, &args.by, args.period);
-        let c = profile::classify(&mut scorer, &model, article);
-        let p = profile::profile(
-            &c,
-            &classes,
-            h,
-            tone.as_ref().map(|(t, c)| (*t, c.as_slice())),
-        );
-        stats.push(ArticleStats {
+    let work = |c: Classified| -> Result<(ArticleStats, Option<(Classified, Profile)>)> {
+        let group = key(&c.article, &args.by, args.period);
+        let p = profile::profile(&c, &classes, h, tone_ref);
+        let stat = ArticleStats {
             id: p.article.clone(),
             group,
             sentences: p.sentences,
             counts: classes.iter().map(|c| p.counts[c]).collect(),
             net_stance: p.net_stance,
             net_tone: p.net_tone,
-        });
-        if keep_articles {
-            kept.push((c, p));
-        }
+        };
+        Ok((stat, keep_articles.then_some((c, p))))
+    };
+    let batch = Batch {
+        strict: args.strict,
+        quiet: args.quiet,
+    };
+    let skipped = classify_all(&args.paths, batch, &model, work, |(stat, article)| {
+        stats.push(stat);
+        kept.extend(article);
         Ok(())
     })?;
     let comparison = compare::compare(

@@ -134,42 +134,106 @@ impl Write for Output {
     }
 }
 
-/// Feed every readable article under `paths` to `each`, in order. A bad
-/// article or path is reported on stderr and skipped (or, with `strict`,
-/// ends the run). Returns how many were skipped; no article at all is an error.
-pub fn for_each_article(
+/// Articles read before a batch is classified: enough to keep both cores
+/// busy, few enough that memory stays flat however large the input.
+const BATCH_ARTICLES: usize = 512;
+const BATCH_BYTES: usize = 16 << 20;
+
+/// How a batch job reads its input and reports progress.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch {
+    /// Stop at the first unreadable article instead of skipping it.
+    pub strict: bool,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// Classify every readable article under `paths`, in parallel batches, in
+/// input order. `work` runs on the worker threads and turns a classified
+/// article into what `sink` then consumes, one at a time and in order. A bad
+/// article or path is reported on stderr and skipped (or, with `strict`, ends
+/// the run). Returns how many were skipped; no article at all is an error.
+pub fn classify_all<T: Send>(
     paths: &[PathBuf],
-    strict: bool,
-    mut each: impl FnMut(Article) -> Result<()>,
+    batch: Batch,
+    model: &Model,
+    work: impl Fn(stance::profile::Classified) -> Result<T> + Sync,
+    mut sink: impl FnMut(T) -> Result<()>,
 ) -> Result<usize> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    // One scorer per worker thread, so each keeps its stem cache warm.
+    let scorers: Vec<Mutex<stance::model::Scorer<'_>>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(model.scorer()))
+        .collect();
+    let sentences = AtomicUsize::new(0);
+    let progress = if batch.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        // Drawn only when stderr is a terminal.
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    };
     let mut read = 0usize;
     let mut skipped = 0usize;
-    let mut report = |err: stance::Error| -> Result<()> {
-        if strict {
-            return Err(err.into());
-        }
-        eprintln!("stance: skipped: {err}");
-        skipped += 1;
-        Ok(())
-    };
-    for path in paths {
-        let items = match corpus::read(path) {
-            Ok(items) => items,
-            Err(err) => {
-                report(err)?;
-                continue;
+    let started = std::time::Instant::now();
+
+    let run_batch =
+        |batch: Vec<Article>, read: usize, sink: &mut dyn FnMut(T) -> Result<()>| -> Result<()> {
+            let results: Vec<Result<T>> = batch
+                .into_par_iter()
+                .map(|article| {
+                    let slot = rayon::current_thread_index().unwrap_or(0) % scorers.len();
+                    let mut scorer = scorers[slot]
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let classified = stance::profile::classify(&mut scorer, model, article);
+                    sentences.fetch_add(classified.sentences.len(), Ordering::Relaxed);
+                    work(classified)
+                })
+                .collect();
+            for r in results {
+                sink(r?)?;
             }
+            let n = sentences.load(Ordering::Relaxed);
+            let rate = n as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            progress.set_message(format!(
+                "{read} articles, {n} sentences ({rate:.0} sentences/s)"
+            ));
+            progress.tick();
+            Ok(())
         };
-        for item in items {
-            match item {
-                Ok(article) => {
-                    read += 1;
-                    each(article)?;
+
+    // A reader thread parses the input while the workers classify the
+    // previous batch; the bounded channel keeps memory flat.
+    let strict = batch.strict;
+    std::thread::scope(|scope| -> Result<()> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Read>(2);
+        scope.spawn(move || read_batches(paths, strict, &sender));
+        for message in receiver {
+            match message {
+                Read::Batch(articles) => {
+                    read += articles.len();
+                    run_batch(articles, read, &mut sink)?;
                 }
-                Err(err) => report(err)?,
+                Read::Skipped(err) => {
+                    progress.suspend(|| eprintln!("stance: skipped: {err}"));
+                    skipped += 1;
+                }
+                Read::Failed(err) => return Err(err.into()),
             }
         }
-    }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
     if read == 0 {
         anyhow::bail!(
             "empty corpus: no article could be read from {}",
@@ -181,6 +245,66 @@ pub fn for_each_article(
         );
     }
     Ok(skipped)
+}
+
+/// What the reader thread sends.
+enum Read {
+    Batch(Vec<Article>),
+    /// An unreadable article or path, skipped.
+    Skipped(stance::Error),
+    /// The same with `--strict`: the run ends.
+    Failed(stance::Error),
+}
+
+/// Read every article under `paths` and send them in batches. Stops early
+/// when the receiver is gone (the run ended).
+fn read_batches(paths: &[PathBuf], strict: bool, sender: &std::sync::mpsc::SyncSender<Read>) {
+    let report = |err: stance::Error| {
+        let message = if strict {
+            Read::Failed(err)
+        } else {
+            Read::Skipped(err)
+        };
+        sender.send(message).is_ok() && !strict
+    };
+    let mut pending: Vec<Article> = Vec::new();
+    let mut pending_bytes = 0usize;
+    for path in paths {
+        let items = match corpus::read(path) {
+            Ok(items) => items,
+            Err(err) => {
+                if !report(err) {
+                    return;
+                }
+                continue;
+            }
+        };
+        for item in items {
+            match item {
+                Ok(article) => {
+                    pending_bytes += article.body.len();
+                    pending.push(article);
+                    if pending.len() >= BATCH_ARTICLES || pending_bytes >= BATCH_BYTES {
+                        pending_bytes = 0;
+                        if sender
+                            .send(Read::Batch(std::mem::take(&mut pending)))
+                            .is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                Err(err) => {
+                    if !report(err) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    if !pending.is_empty() {
+        let _ = sender.send(Read::Batch(pending));
+    }
 }
 
 pub fn outcome(skipped: usize) -> Outcome {

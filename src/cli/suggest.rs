@@ -1,7 +1,7 @@
 //! `stance suggest`: the sentences the model is least sure of, ready to label
 //! in a spreadsheet (uncertainty sampling).
 
-use super::{for_each_article, load_model, outcome, Outcome};
+use super::{classify_all, load_model, outcome, Batch, Outcome};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use stance::labels;
@@ -38,6 +38,9 @@ pub struct SuggestArgs {
     /// Stop at the first unreadable article instead of skipping it.
     #[arg(long)]
     pub strict: bool,
+    /// No progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,25 +106,47 @@ pub fn run(args: SuggestArgs) -> Result<Outcome> {
     }
     // Check the destination before the work, so a typo costs nothing.
     let mut out = AtomicFile::create(&args.out)?;
-    let mut scorer = model.scorer();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut order = 0;
-    let skipped = for_each_article(&args.paths, args.strict, |article| {
-        let c = profile::classify(&mut scorer, &model, article);
-        for s in c.sentences {
-            order += 1;
-            if labeled.contains(&labels::normalize_text(&s.text)) {
-                continue;
-            }
-            candidates.push(Candidate {
-                uncertainty: uncertainty(&s.probabilities[h], args.strategy),
-                order,
+    // Room for near-duplicates to be skipped.
+    let keep = (args.n * 50).max(10_000);
+    let strategy = args.strategy;
+    let work = |c: profile::Classified| -> Result<Vec<Candidate>> {
+        let article = c.article.id.clone();
+        let outlet = c.article.outlet.clone().unwrap_or_default();
+        Ok(c.sentences
+            .into_iter()
+            .filter(|s| !labeled.contains(&labels::normalize_text(&s.text)))
+            .map(|s| Candidate {
+                uncertainty: uncertainty(&s.probabilities[h], strategy),
+                order: s.index,
                 text: s.text,
-                article: c.article.id.clone(),
-                outlet: c.article.outlet.clone().unwrap_or_default(),
+                article: article.clone(),
+                outlet: outlet.clone(),
                 predicted: s.labels[h].clone(),
                 probabilities: s.probabilities[h].clone(),
+            })
+            .collect())
+    };
+    let batch = Batch {
+        strict: args.strict,
+        quiet: args.quiet,
+    };
+    let skipped = classify_all(&args.paths, batch, &model, work, |found| {
+        for mut c in found {
+            // Input order breaks ties, so the choice is deterministic.
+            c.order = order;
+            order += 1;
+            candidates.push(c);
+        }
+        // Keep memory flat on large inputs: only the most uncertain can be chosen.
+        if candidates.len() > 2 * keep {
+            candidates.sort_by(|a, b| {
+                b.uncertainty
+                    .total_cmp(&a.uncertainty)
+                    .then(a.order.cmp(&b.order))
             });
+            candidates.truncate(keep);
         }
         Ok(())
     })?;

@@ -26,6 +26,10 @@ pub struct TrainArgs {
     /// Replace MODEL if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Train with exactly the given --alpha, --ngram-max and --min-df (one
+    /// value each), without the cross-validated search.
+    #[arg(long)]
+    pub no_cv: bool,
     /// Compare with this older model: both training procedures are
     /// cross-validated on the same folds, the old one on the rows it was
     /// trained on, and the differences printed.
@@ -246,6 +250,19 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             task_opts.grid.ngram_max = vec![first.selection.features.ngram_max];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
+        if args.no_cv {
+            let selection = train::Selection::fixed(&task_opts.grid)?;
+            eprintln!(
+                "stance: {task}: {} labeled sentences; fixed settings, no cross-validation",
+                ds.len()
+            );
+            trained.push(TrainedTask {
+                task: task.clone(),
+                ds,
+                selection,
+            });
+            continue;
+        }
         eprintln!(
             "stance: {task}: {} labeled sentences ({}); trying {} settings with {}-fold cross-validation",
             ds.len(),
@@ -280,7 +297,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             &fitted,
             t.selection.alpha,
             &opts,
-            Some(t.selection.report.clone()),
+            t.selection.report.clone(),
         ));
     }
     let file = ModelFile {
@@ -325,7 +342,16 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     )?;
 
     for t in &trained {
-        let report = &t.selection.report;
+        let Some(report) = &t.selection.report else {
+            println!(
+                "{}: alpha {}, word 1-{} grams, min_df {} (given; not cross-validated)",
+                t.task,
+                t.selection.alpha,
+                t.selection.features.ngram_max,
+                t.selection.features.min_df
+            );
+            continue;
+        };
         println!("{}: cross-validation: {}", t.task, report.scheme);
         println!(
             "{:>8} {:>6} {:>6} {:>9}",
@@ -382,6 +408,9 @@ fn rebuild_command(args: &TrainArgs) -> String {
     }
     if !args.task.is_empty() {
         parts.push(format!("--task {}", args.task.join(",")));
+    }
+    if args.no_cv {
+        parts.push("--no-cv".into());
     }
     if let Some(c) = &args.data.classes {
         parts.push(format!("--classes {}", c.join(",")));

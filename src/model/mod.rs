@@ -11,7 +11,7 @@ pub mod train;
 
 use crate::analyze::Analyzer;
 use crate::eval::Metrics;
-use crate::features::{Tfidf, TfidfSettings};
+use crate::features::{RowBuffer, Tfidf, TfidfSettings};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -223,8 +223,8 @@ impl Model {
         Scorer {
             model: self,
             analyzer: Analyzer::new(),
-            tokens: Vec::new(),
-            terms: Vec::new(),
+            hashes: Vec::new(),
+            row: RowBuffer::default(),
         }
     }
 }
@@ -233,17 +233,22 @@ impl Model {
 pub struct Scorer<'m> {
     model: &'m Model,
     analyzer: Analyzer,
-    tokens: Vec<String>,
-    terms: Vec<String>,
+    hashes: Vec<u64>,
+    row: RowBuffer,
 }
 
 impl Scorer<'_> {
     /// One prediction per head, in the model's head order.
     pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
-        self.analyzer.tokens(sentence, &mut self.tokens);
-        let (indices, values) = self.model.tfidf.row(&self.tokens, &mut self.terms);
+        self.analyzer.token_hashes(sentence, &mut self.hashes);
+        self.model
+            .tfidf
+            .row_from_hashes(&self.hashes, &mut self.row);
         (0..self.model.file.heads.len())
-            .map(|h| self.model.predict_row(h, &indices, &values))
+            .map(|h| {
+                self.model
+                    .predict_row(h, &self.row.indices, &self.row.values)
+            })
             .collect()
     }
 }

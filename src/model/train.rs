@@ -515,7 +515,33 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 pub struct Selection {
     pub features: TfidfSettings,
     pub alpha: f64,
-    pub report: CvReport,
+    /// How the settings were chosen; none when they were given (`--no-cv`).
+    pub report: Option<CvReport>,
+}
+
+impl Selection {
+    /// Settings given by the user, not searched: the grid's only point.
+    pub fn fixed(grid: &Grid) -> Result<Selection> {
+        let (&[alpha], &[ngram_max], &[min_df]) = (
+            grid.alphas.as_slice(),
+            grid.ngram_max.as_slice(),
+            grid.min_df.as_slice(),
+        ) else {
+            return Err(Error::Setting(
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max and --min-df".into(),
+            ));
+        };
+        Ok(Selection {
+            features: TfidfSettings {
+                ngram_max,
+                min_df,
+                max_features: grid.max_features,
+                sublinear_tf: grid.sublinear_tf,
+            },
+            alpha,
+            report: None,
+        })
+    }
 }
 
 /// Cross-validate every grid setting and pick the best by pooled macro-F1.
@@ -571,7 +597,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
     Ok(Selection {
         features: settings[s].clone(),
         alpha: opts.grid.alphas[a],
-        report: CvReport {
+        report: Some(CvReport {
             scheme,
             folds: folds.len(),
             macro_f1_mean: f1_mean,
@@ -580,7 +606,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
             accuracy_std: acc_std,
             pooled: Metrics::compute(&ds.classes, &ds.y, preds),
             grid,
-        },
+        }),
     })
 }
 
