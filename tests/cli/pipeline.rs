@@ -392,3 +392,44 @@ fn train_refuses_to_overwrite_without_force() {
     assert!(err.contains("--force"), "{err}");
     assert_eq!(std::fs::read_to_string(&model).unwrap(), "precious");
 }
+
+#[test]
+fn large_batches_keep_input_order() {
+    // More articles than one parallel batch holds: output order is input order.
+    let dir = tempdir();
+    let jsonl = dir.path().join("many.jsonl");
+    let texts = [
+        "Russia must be punished for its crimes.",
+        "Talks resumed in a constructive spirit.",
+        "The meeting is on Monday.",
+    ];
+    let mut content = String::new();
+    for i in 0..1500 {
+        content.push_str(&format!(
+            "{{\"id\":\"a{i}\",\"text\":\"{} Sentence number {i}.\"}}\n",
+            texts[i % 3]
+        ));
+    }
+    std::fs::write(&jsonl, content).unwrap();
+    let out = stance(&[
+        "classify",
+        jsonl.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--quiet",
+    ])
+    .assert_ok();
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["article"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 3000);
+    for (i, pair) in ids.chunks(2).enumerate() {
+        assert_eq!(pair, [format!("a{i}"), format!("a{i}")]);
+    }
+}
