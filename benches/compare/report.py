@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Turn the measurements of benches/compare.sh into results.md and results.json.
+
+Reads the files compare.sh leaves in --parts (JSON from reference.py,
+`stance eval --format json`, /usr/bin/time figures) and prints the
+Markdown table. Standard library only.
+"""
+
+import argparse
+import glob
+import json
+import os
+import statistics
+import sys
+
+MB = 1e6  # MB/s figures are decimal megabytes of sentence text per second
+
+
+def load(parts, name):
+    path = os.path.join(parts, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        if name.endswith(".json"):
+            return json.load(f)
+        return f.read().strip()
+
+
+def runs(parts, base, suffix):
+    """base.r1<suffix>, base.r2<suffix>, ... (or base<suffix>) as a list of dicts."""
+    files = sorted(glob.glob(os.path.join(parts, f"{base}.r*{suffix}")))
+    files = [f for f in files if suffix == ".time.json" or not f.endswith(".time.json")]
+    if not files and os.path.exists(os.path.join(parts, base + suffix)):
+        files = [os.path.join(parts, base + suffix)]
+    out = []
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            out.append(json.load(fh))
+    return out
+
+
+def timed(parts, base):
+    """Median wall time and CPU share, largest peak RSS, over the repetitions."""
+    rs = runs(parts, base, ".time.json")
+    if not rs:
+        return None
+    return {
+        "wall_s": statistics.median(r["wall_s"] for r in rs),
+        "max_rss_kb": max(r["max_rss_kb"] for r in rs),
+        "cpu_percent": statistics.median(r["cpu_percent"] for r in rs),
+        "runs_wall_s": [r["wall_s"] for r in rs],
+        "other_cpu_s": [r.get("other_cpu_s") for r in rs],
+    }
+
+
+def predicted(parts, base):
+    """Median of reference.py predict timings over the repetitions."""
+    rs = runs(parts, base, ".json")
+    if not rs:
+        return None
+    out = dict(rs[0])
+    for k in ("predict_s", "read_s", "load_s", "startup_s", "in_process_s"):
+        out[k] = statistics.median(r[k] for r in rs)
+    out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rs)
+    out["runs_predict_s"] = [r["predict_s"] for r in rs]
+    return out
+
+
+def fmt(v, kind):
+    if v is None:
+        return "—"
+    if isinstance(v, str):
+        return v
+    if kind == "score":
+        return f"{v:.3f}"
+    if kind == "rate":
+        return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
+    if kind in ("time", "mem"):
+        return f"{v:,.0f}" if v >= 1000 else (f"{v:.1f}" if v >= 10 else f"{v:.2f}")
+    if kind == "int":
+        return f"{v:,}"
+    if kind == "pct":
+        return f"{v:.0f}%"
+    if kind == "ratio":
+        return f"{v:.2f}×"
+    return str(v)
+
+
+def advantage(stance, other, kind):
+    """>1 means stance is better: faster, smaller, higher throughput or F1."""
+    if not isinstance(stance, (int, float)) or not isinstance(other, (int, float)):
+        return None
+    if kind in ("time", "mem"):
+        return other / stance if stance > 0 else None
+    if kind in ("rate", "score"):
+        return stance / other if other > 0 else None
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--parts", required=True)
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+    P = lambda name: load(args.parts, name)  # noqa: E731
+
+    machine = P("machine.json") or {}
+    versions = P("versions.json") or {}
+    corpus = P("corpus.json") or {}
+    notes = [n for n in (P("notes.txt") or "").splitlines() if n]
+    # Other processes busy during a timed step (compare.sh samples /proc/stat).
+    busy = []
+    for f in sorted(glob.glob(os.path.join(args.parts, "*.time.json"))):
+        with open(f, encoding="utf-8") as fh:
+            t = json.load(fh)
+        other = t.get("other_cpu_s")
+        if other is not None and t["wall_s"] > 0 and other / t["wall_s"] > 0.15:
+            busy.append(f"{os.path.basename(f)[:-len('.time.json')]} ({other / t['wall_s']:.0%} of a core)")
+    if busy:
+        notes.append(
+            "the machine was not idle: other processes used CPU during " + ", ".join(busy)
+            + "; those timings are pessimistic"
+        )
+
+    rows = []  # (section, measure, stance, sklearn, fasttext, kind)
+
+    def row(section, measure, stance, sk, ft, kind):
+        rows.append(
+            {
+                "section": section,
+                "measure": measure,
+                "stance": stance,
+                "sklearn": sk,
+                "fasttext": ft,
+                "kind": kind,
+                "stance_vs_sklearn": advantage(stance, sk, kind),
+                "stance_vs_fasttext": advantage(stance, ft, kind),
+            }
+        )
+
+    have_ft = P("fasttext_train.json") is not None
+    na_ft = None if have_ft else "not available"
+
+    # --- training and accuracy ------------------------------------------
+    sec = "Training on FOMC train-5768, scoring on test-5768"
+    st_fixed = timed(args.parts, "stance_train_fixed")
+    sk_tr = P("sklearn_train.json")
+    sk_thr = P("sklearn_train_threads.json")
+    ft_tr = P("fasttext_train.json")
+    st_rows = P("stance_train_rows.txt")
+    row(
+        sec,
+        "training sentences used",
+        int(st_rows) if st_rows and st_rows.isdigit() else None,
+        sk_tr and sk_tr["train_rows"],
+        ft_tr["train_rows"] if ft_tr else na_ft,
+        "int",
+    )
+    row(
+        sec,
+        "train time, fixed settings (s)",
+        st_fixed and st_fixed["wall_s"],
+        sk_tr and sk_tr["train_s"],
+        ft_tr["train_s"] if ft_tr else na_ft,
+        "time",
+    )
+    if sk_thr:
+        row(sec, "train time, scikit-learn with default BLAS threads (s)", st_fixed and st_fixed["wall_s"], sk_thr["train_s"], None, "time")
+    st_cv = P("stance_train_cv.time.json")
+    if st_cv:
+        row(sec, "train with CV search (s): stance defaults, 20 settings × 5 folds", st_cv["wall_s"], None, None, "time")
+    if st_fixed:
+        row(sec, "train peak RSS, fixed settings (MB)", st_fixed["max_rss_kb"] / 1024, None, None, "mem")
+    ev_fixed = P("stance_eval_fixed.json")
+    row(
+        sec,
+        "macro-F1 on test-5768, fixed settings",
+        ev_fixed and ev_fixed["macro_f1"],
+        sk_tr and sk_tr["macro_f1"],
+        ft_tr["macro_f1"] if ft_tr else na_ft,
+        "score",
+    )
+    ev_cv = P("stance_eval_cv.json")
+    if ev_cv:
+        selected = P("stance_cv_selected.txt")
+        label = "macro-F1 on test-5768, stance CV-selected model"
+        if selected:
+            label += f" ({selected.replace('selected ', '')})"
+        row(sec, label, ev_cv["macro_f1"], sk_tr and sk_tr["macro_f1"], None, "score")
+
+    for split in ("78516", "944601"):
+        ev = P(f"stance_eval_cv_{split}.json")
+        sk = P(f"sklearn_train_{split}.json")
+        tm = P(f"stance_train_cv_{split}.time.json")
+        if ev or sk:
+            row(
+                sec.replace("5768", split),
+                f"macro-F1 on test-{split} (stance: CV-selected; scikit-learn: fixed)",
+                ev and ev["macro_f1"],
+                sk and sk["macro_f1"],
+                None,
+                "score",
+            )
+        if tm:
+            row(sec.replace("5768", split), f"train with CV search, split {split} (s)", tm["wall_s"], None, None, "time")
+
+    # --- throughput -----------------------------------------------------------
+    n_in = corpus.get("sentences")
+    text_bytes = corpus.get("text_bytes")
+    sec = (
+        f"Classification, raw text in → probabilities out: {fmt(n_in, 'int')} sentences, "
+        f"{(text_bytes or 0) / MB:.1f} MB of text"
+    )
+    st_cl = timed(args.parts, "stance_classify")
+    st_n = P("stance_classify_rows.txt")
+    st_n = int(st_n) if st_n and st_n.isdigit() else n_in
+    sk_pr, sk_pt = predicted(args.parts, "sklearn_predict"), timed(args.parts, "sklearn_predict")
+    ft_pr, ft_pt = predicted(args.parts, "fasttext_predict"), timed(args.parts, "fasttext_predict")
+
+    def ft_or(v):
+        return v if ft_pr else na_ft
+
+    if st_cl:
+        st_wall = st_cl["wall_s"]
+        row(sec, "classify time (s): stance whole process; Python tools transform + predict only",
+            st_wall, sk_pr and sk_pr["predict_s"], ft_or(ft_pr and ft_pr["predict_s"]), "time")
+        row(sec, "sentences/s (stance: sentences it output; Python: input lines)",
+            st_n / st_wall, sk_pr and sk_pr["sentences"] / sk_pr["predict_s"],
+            ft_or(ft_pr and ft_pr["sentences"] / ft_pr["predict_s"]), "rate")
+        row(sec, "MB/s of sentence text",
+            text_bytes / MB / st_wall, sk_pr and sk_pr["text_bytes"] / MB / sk_pr["predict_s"],
+            ft_or(ft_pr and ft_pr["text_bytes"] / MB / ft_pr["predict_s"]), "rate")
+        row(sec, "whole process (s), incl. interpreter start-up, file read, model load",
+            st_wall, sk_pt and sk_pt["wall_s"], ft_or(ft_pt and ft_pt["wall_s"]), "time")
+        row(sec, "MB/s, whole process",
+            text_bytes / MB / st_wall, sk_pt and text_bytes / MB / sk_pt["wall_s"],
+            ft_or(ft_pt and text_bytes / MB / ft_pt["wall_s"]), "rate")
+        row(sec, "peak RSS (MB)",
+            st_cl["max_rss_kb"] / 1024, sk_pr and sk_pr["peak_rss_mb"],
+            ft_or(ft_pr and ft_pr["peak_rss_mb"]), "mem")
+        row(sec, "CPU use, whole process (200% = both cores)",
+            st_cl["cpu_percent"], sk_pt and sk_pt["cpu_percent"], ft_or(ft_pt and ft_pt["cpu_percent"]), "pct")
+
+    # --- big ---------------------------------------------------------------------
+    big, prof = P("big.json"), P("stance_profile_big.time.json")
+    if big and prof:
+        sec = (
+            f"Streaming `stance profile` over {big['jsonl_bytes'] / 2**30:.2f} GiB: "
+            f"{big['articles']:,} articles, {big['sentences']:,} sentences"
+        )
+        mbps = big["text_bytes"] / MB / prof["wall_s"]
+        row(sec, "profile wall time (s)", prof["wall_s"], None, None, "time")
+        row(sec, "profile MB/s of article text", mbps, None, None, "rate")
+        row(sec, "profile MB/s of JSONL input", big["jsonl_bytes"] / MB / prof["wall_s"], None, None, "rate")
+        row(sec, "profile sentences/s", big["sentences"] / prof["wall_s"], None, None, "rate")
+        row(sec, "profile peak RSS (MB)", prof["max_rss_kb"] / 1024, None, None, "mem")
+        row(sec, "profile CPU use (%)", prof["cpu_percent"], None, None, "pct")
+        if st_cl:
+            in_mem = text_bytes / MB / st_cl["wall_s"]
+            row(sec, f"ratio: profile MB/s ÷ classify MB/s on the {text_bytes / MB:.0f} MB corpus ({in_mem:.2f})",
+                mbps / in_mem, None, None, "ratio")
+
+    # --- output -------------------------------------------------------------------
+    def ratio_cell(r):
+        return "—" if r is None else f"{r:.2f}×"
+
+    lines = [
+        "# stance vs scikit-learn vs fastText",
+        "",
+        f"Machine: {machine.get('nproc')} cores, {machine.get('cpu')}, {machine.get('mem_gib')} GiB, "
+        f"Linux {machine.get('kernel')}. Date (UTC): {machine.get('date')}.",
+        f"Versions: {machine.get('stance_version')} (git {machine.get('git_commit')}, {machine.get('rustc')}), "
+        f"Python {versions.get('python')}, scikit-learn {versions.get('sklearn')}, "
+        f"NumPy {versions.get('numpy')}, fastText: {versions.get('fasttext') or 'not available'}.",
+        "",
+        "| measure | stance | scikit-learn | fastText | stance ÷ sklearn | stance ÷ fastText |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    current = None
+    for r in rows:
+        if r["section"] != current:
+            current = r["section"]
+            lines.append(f"| **{current}** | | | | | |")
+        k = r["kind"]
+        cell = lambda v: fmt(v, k)  # noqa: E731
+        lines.append(
+            f"| {r['measure']} | {cell(r['stance'])} | {cell(r['sklearn'])} | {cell(r['fasttext'])} "
+            f"| {ratio_cell(r['stance_vs_sklearn'])} | {ratio_cell(r['stance_vs_fasttext'])} |"
+        )
+    lines += [
+        "",
+        "Ratios are stance's advantage: >1× means stance is better. For times and memory "
+        "that is the other tool's figure ÷ stance's (how many times faster / smaller stance is); "
+        "for throughput and macro-F1 it is stance's ÷ the other's.",
+        "",
+        "Setup: stance `train --alpha 0.1 --ngram-max 2 --min-df 1 --no-cv` (C = 1/alpha = 10); "
+        "scikit-learn TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True) + "
+        "LogisticRegression(C=10, max_iter=1000), single BLAS thread unless said otherwise, "
+        "train time = vectorizer fit + LR fit; fastText supervised, 2 threads, wordNgrams=1, "
+        "epoch=25, default lr, lowercased text. stance times are whole processes (read CSV/JSONL, "
+        "write the model or the CSV to /dev/null); stance drops exact duplicate rows before "
+        "training, the Python tools train on every row. stance classify splits some FOMC "
+        "\"sentences\" further, so it outputs "
+        f"{fmt(st_n, 'int')} sentences for {fmt(n_in, 'int')} lines in.",
+    ]
+    if notes:
+        lines += ["", "Notes:"] + [f"- {n}" for n in notes]
+    total = P("total_s.txt")
+    repeat = int(P("repeat.txt") or 1)
+    tail = []
+    if repeat > 1:
+        tail.append(
+            f"Training times (fixed settings) and classification figures are medians of {repeat} runs "
+            "(peak RSS: the largest); the CV search and `profile` ran once."
+        )
+    if total:
+        tail.append(f"Benchmark run time: {int(total) / 60:.1f} min.")
+    if tail:
+        lines += [""] + tail
+    md = "\n".join(lines) + "\n"
+
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(md)
+    raw = {}
+    for name in sorted(os.listdir(args.parts)):
+        v = P(name)
+        raw[name] = v
+    derived = {
+        "stance_train_fixed": st_fixed,
+        "stance_classify": st_cl,
+        "sklearn_predict": sk_pr,
+        "sklearn_predict_process": sk_pt,
+        "fasttext_predict": ft_pr,
+        "fasttext_predict_process": ft_pt,
+    }
+    result = {
+        "machine": machine,
+        "versions": versions,
+        "repeat": int(P("repeat.txt") or 1),
+        "rows": rows,
+        "medians": derived,
+        "notes": notes,
+        "raw": raw,
+    }
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    sys.stdout.write(md)
+    print(f"\n(written to {os.path.join(args.out, 'results.md')} and results.json)")
+
+
+if __name__ == "__main__":
+    main()
