@@ -11,10 +11,11 @@
 #
 #   --big             also generate (or reuse) a >= 1 GiB article JSONL and
 #                     time `stance profile` over it
-#   --all-splits      also train/score stance (default CV search) and
-#                     scikit-learn on the FOMC splits 78516 and 944601
+#   --all-splits      also train/score stance (fixed settings and default
+#                     CV search) and scikit-learn on the FOMC splits 78516
+#                     and 944601 (about 3 more minutes a split)
 #   --skip-cv-search  leave out the full `stance train` with its
-#                     cross-validated search (the slowest step, ~5 min)
+#                     cross-validated search (the slowest step, ~3 min)
 #   --repeat N        time the short steps (fixed-settings training,
 #                     classification) N times and report the median
 #                     (default 3; the CV search and --big run once)
@@ -250,6 +251,8 @@ if [[ $CV_SEARCH == 1 ]]; then
     --on-conflict keep --out "$tmp/fomc-default.json" --force
   grep -h -m1 'selected alpha' "$tmp/stance_train_cv.stdout" "$tmp/stance_train_cv.stderr" \
     | sed 's/^stance: //' | head -n 1 > "$PARTS/stance_cv_selected.txt" || true
+  grep -h -o 'trying [0-9]* settings with [0-9]*-fold' "$tmp/stance_train_cv.stdout" "$tmp/stance_train_cv.stderr" \
+    | head -n 1 > "$PARTS/stance_cv_grid.txt" || true
   "$STANCE" eval --model "$tmp/fomc-default.json" --test "$FOMC/test-5768.csv" --format json \
     > "$PARTS/stance_eval_cv.json"
 fi
@@ -285,11 +288,22 @@ fi
 
 if [[ $ALL_SPLITS == 1 ]]; then
   for split in 78516 944601; do
-    log "split $split: stance defaults (CV search)"
-    run_timed "stance_train_cv_$split" /dev/null "$STANCE" train --labels "$FOMC/train-$split.csv" \
-      --on-conflict keep --out "$tmp/fomc-default-$split.json" --force
-    "$STANCE" eval --model "$tmp/fomc-default-$split.json" --test "$FOMC/test-$split.csv" --format json \
-      > "$PARTS/stance_eval_cv_$split.json"
+    for f in "train-$split.csv" "test-$split.csv"; do
+      [[ -f $FOMC/$f ]] || die "$FOMC/$f not found"
+    done
+    log "split $split: stance, fixed settings"
+    run_timed "stance_train_fixed_$split" /dev/null "$STANCE" train --labels "$FOMC/train-$split.csv" \
+      --on-conflict keep --out "$tmp/fomc-fixed-$split.json" --force "${FIXED_CV[@]}" \
+      --alpha 0.1 --ngram-max 2 --min-df 1
+    "$STANCE" eval --model "$tmp/fomc-fixed-$split.json" --test "$FOMC/test-$split.csv" --format json \
+      > "$PARTS/stance_eval_fixed_$split.json"
+    if [[ $CV_SEARCH == 1 ]]; then
+      log "split $split: stance defaults (CV search)"
+      run_timed "stance_train_cv_$split" /dev/null "$STANCE" train --labels "$FOMC/train-$split.csv" \
+        --on-conflict keep --out "$tmp/fomc-default-$split.json" --force
+      "$STANCE" eval --model "$tmp/fomc-default-$split.json" --test "$FOMC/test-$split.csv" --format json \
+        > "$PARTS/stance_eval_cv_$split.json"
+    fi
     log "split $split: scikit-learn"
     "${PYENV1[@]}" "$PY" "$HERE/reference.py" train --tool sklearn --train "$FOMC/train-$split.csv" \
       --test "$FOMC/test-$split.csv" --model-out "$tmp/sklearn-$split.pkl" > "$PARTS/sklearn_train_$split.json"

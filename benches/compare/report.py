@@ -10,6 +10,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -168,7 +169,12 @@ def main():
         row(sec, "train time, scikit-learn with default BLAS threads (s)", st_fixed and st_fixed["wall_s"], sk_thr["train_s"], None, "time")
     st_cv = P("stance_train_cv.time.json")
     if st_cv:
-        row(sec, "train with CV search (s): stance defaults, 20 settings × 5 folds", st_cv["wall_s"], None, None, "time")
+        grid = P("stance_cv_grid.txt") or ""
+        m = re.match(r"trying (\d+) settings with (\d+)-fold", grid)
+        label = "train with CV search (s): stance defaults"
+        if m:
+            label += f", {m.group(1)} settings × {m.group(2)} folds"
+        row(sec, label, st_cv["wall_s"], None, None, "time")
     if st_fixed:
         row(sec, "train peak RSS, fixed settings (MB)", st_fixed["max_rss_kb"] / 1024, None, None, "mem")
     ev_fixed = P("stance_eval_fixed.json")
@@ -185,24 +191,26 @@ def main():
         selected = P("stance_cv_selected.txt")
         label = "macro-F1 on test-5768, stance CV-selected model"
         if selected:
-            label += f" ({selected.replace('selected ', '')})"
+            label += f" [{selected.replace('selected ', '')}]"
         row(sec, label, ev_cv["macro_f1"], sk_tr and sk_tr["macro_f1"], None, "score")
 
     for split in ("78516", "944601"):
+        sec_s = sec.replace("5768", split)
+        ev_f = P(f"stance_eval_fixed_{split}.json")
         ev = P(f"stance_eval_cv_{split}.json")
         sk = P(f"sklearn_train_{split}.json")
-        tm = P(f"stance_train_cv_{split}.time.json")
-        if ev or sk:
-            row(
-                sec.replace("5768", split),
-                f"macro-F1 on test-{split} (stance: CV-selected; scikit-learn: fixed)",
-                ev and ev["macro_f1"],
-                sk and sk["macro_f1"],
-                None,
-                "score",
-            )
+        tm_f = timed(args.parts, f"stance_train_fixed_{split}")
+        tm = timed(args.parts, f"stance_train_cv_{split}")
+        if tm_f or sk:
+            row(sec_s, "train time, fixed settings (s)", tm_f and tm_f["wall_s"], sk and sk["train_s"], None, "time")
+        if ev_f or sk:
+            row(sec_s, f"macro-F1 on test-{split}, fixed settings", ev_f and ev_f["macro_f1"],
+                sk and sk["macro_f1"], None, "score")
+        if ev:
+            row(sec_s, f"macro-F1 on test-{split}, stance CV-selected model", ev["macro_f1"],
+                sk and sk["macro_f1"], None, "score")
         if tm:
-            row(sec.replace("5768", split), f"train with CV search, split {split} (s)", tm["wall_s"], None, None, "time")
+            row(sec_s, "train with CV search (s)", tm["wall_s"], None, None, "time")
 
     # --- throughput -----------------------------------------------------------
     n_in = corpus.get("sentences")
