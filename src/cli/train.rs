@@ -8,7 +8,8 @@ use stance::labels::{self, LabeledRow};
 use stance::model::store::{self, FORMAT, FORMAT_VERSION};
 use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
 use stance::model::{
-    card, AnalyzerInfo, FeaturesFile, Model, ModelFile, TrainingFile, TrainingInfo, STANCE,
+    card, AnalyzerInfo, ClassWeight, FeaturesFile, Model, ModelFile, TrainingFile, TrainingInfo,
+    STANCE,
 };
 use stance::output::write_atomically;
 use std::collections::HashSet;
@@ -123,6 +124,11 @@ pub struct SettingsArgs {
     /// Minimum document frequencies to try.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().min_df, value_name = "N,...")]
     pub min_df: Vec<usize>,
+    /// Class weightings to try: `balanced` makes rows of rarer classes count
+    /// more (each class's rows repeated round(largest class ÷ its size)
+    /// times), so that every class weighs about the same in the loss.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().class_weights, value_name = "W,...")]
+    pub class_weight: Vec<ClassWeight>,
     /// Keep at most this many terms (most frequent first).
     #[arg(long, value_name = "N")]
     pub max_features: Option<usize>,
@@ -149,6 +155,7 @@ impl SettingsArgs {
                 min_df: self.min_df.clone(),
                 max_features: self.max_features,
                 sublinear_tf: true,
+                class_weights: self.class_weight.clone(),
             },
             folds: self.folds as usize,
             max_iterations: self.max_iter,
@@ -284,7 +291,14 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     let mut heads = Vec::new();
     for t in &trained {
         let x = tfidf.transform(&t.ds.tokens);
-        let fitted = train::fit(&x, &t.ds.y, t.ds.classes.len(), t.selection.alpha, &opts)?;
+        let fitted = train::fit(
+            &x,
+            &t.ds.y,
+            t.ds.classes.len(),
+            t.selection.alpha,
+            t.selection.class_weight,
+            &opts,
+        )?;
         if !fitted.convergence.converged {
             eprintln!(
                 "stance: warning: {}: the solver did not converge in {} iterations (largest gradient {:.2e}); raise --max-iter",
@@ -296,6 +310,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             &t.ds,
             &fitted,
             t.selection.alpha,
+            t.selection.class_weight,
             &opts,
             t.selection.report.clone(),
         ));
@@ -344,36 +359,39 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     for t in &trained {
         let Some(report) = &t.selection.report else {
             println!(
-                "{}: alpha {}, word 1-{} grams, min_df {} (given; not cross-validated)",
+                "{}: alpha {}, word 1-{} grams, min_df {}, class weight {} (given; not cross-validated)",
                 t.task,
                 t.selection.alpha,
                 t.selection.features.ngram_max,
-                t.selection.features.min_df
+                t.selection.features.min_df,
+                t.selection.class_weight
             );
             continue;
         };
         println!("{}: cross-validation: {}", t.task, report.scheme);
         println!(
-            "{:>8} {:>6} {:>6} {:>9}",
-            "alpha", "ngrams", "min_df", "macro-F1"
+            "{:>8} {:>6} {:>6} {:>8} {:>9}",
+            "alpha", "ngrams", "min_df", "weight", "macro-F1"
         );
         for g in &report.grid {
             println!(
-                "{:>8} {:>6} {:>6} {:>9.3}{}",
+                "{:>8} {:>6} {:>6} {:>8} {:>9.3}{}",
                 g.alpha,
                 format!("1-{}", g.ngram_max),
                 g.min_df,
+                g.class_weight,
                 g.macro_f1,
                 if g.selected { "  <- selected" } else { "" }
             );
         }
         println!(
-            "\n{}: selected alpha {} (C = {:.3}), word 1-{} grams, min_df {}",
+            "\n{}: selected alpha {} (C = {:.3}), word 1-{} grams, min_df {}, class weight {}",
             t.task,
             t.selection.alpha,
             1.0 / t.selection.alpha,
             t.selection.features.ngram_max,
             t.selection.features.min_df,
+            t.selection.class_weight,
         );
         println!(
             "{}: cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
@@ -446,6 +464,10 @@ fn rebuild_command(args: &TrainArgs) -> String {
     if s.min_df != d.min_df {
         parts.push(format!("--min-df {}", ulist(&s.min_df)));
     }
+    if s.class_weight != d.class_weights {
+        let w: Vec<String> = s.class_weight.iter().map(|w| w.to_string()).collect();
+        parts.push(format!("--class-weight {}", w.join(",")));
+    }
     if let Some(m) = s.max_features {
         parts.push(format!("--max-features {m}"));
     }
@@ -491,10 +513,12 @@ fn row_keys(texts: &[String]) -> Vec<String> {
     keys
 }
 
-/// The stance head's feature settings and alpha.
-fn selection_settings(file: &ModelFile) -> (TfidfSettings, f64) {
-    let alpha = file.heads.first().map_or(1.0, |h| h.hyperparameters.alpha);
-    (file.features.settings.clone(), alpha)
+/// The stance head's feature settings, alpha and class weighting.
+fn selection_settings(file: &ModelFile) -> (TfidfSettings, f64, ClassWeight) {
+    let (alpha, weight) = file.heads.first().map_or((1.0, ClassWeight::None), |h| {
+        (h.hyperparameters.alpha, h.hyperparameters.class_weight)
+    });
+    (file.features.settings.clone(), alpha, weight)
 }
 
 /// Old model versus new: the same folds, then optionally the same articles.
@@ -502,7 +526,7 @@ fn compare(
     old_path: &std::path::Path,
     articles: &[PathBuf],
     ds: &Dataset,
-    new: &(TfidfSettings, f64),
+    new: &(TfidfSettings, f64, ClassWeight),
     opts: &TrainOptions,
     new_file: &ModelFile,
 ) -> Result<String> {
@@ -514,8 +538,13 @@ fn compare(
     } else {
         Some(&old_rows)
     };
-    let (m_old, m_new) =
-        train::compare_on_folds(ds, (&new.0, new.1), (&old.0, old.1), known, opts)?;
+    let (m_old, m_new) = train::compare_on_folds(
+        ds,
+        (&new.0, new.1, new.2),
+        (&old.0, old.1, old.2),
+        known,
+        opts,
+    )?;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -2,7 +2,7 @@
 //! (`MODEL.md` beside `MODEL.json`): what it was trained on, how well it did
 //! in cross-validation, and what it has learned (its heaviest terms).
 
-use super::ModelFile;
+use super::{ClassWeight, ModelFile};
 use std::fmt::Write;
 
 /// How many terms to show per class.
@@ -79,6 +79,18 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
             if head.convergence.converged { "converged" } else { "did NOT converge" },
             head.convergence.gradient_max
         )?;
+        match h.class_weight {
+            ClassWeight::None => writeln!(s, "Class weight: none (every row counts once).\n")?,
+            ClassWeight::Balanced => writeln!(
+                s,
+                "Class weight: balanced; rows counted {} (round(largest class ÷ class size)).\n",
+                h.class_repeats
+                    .iter()
+                    .map(|(l, n)| format!("{l} ×{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?,
+        }
         if let Some(cv) = &head.cross_validation {
             writeln!(s, "### Cross-validated quality\n")?;
             writeln!(

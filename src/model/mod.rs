@@ -98,6 +98,36 @@ pub struct Hyperparameters {
     pub alpha: f64,
     pub max_iterations: u64,
     pub gradient_tolerance: f64,
+    #[serde(default)]
+    pub class_weight: ClassWeight,
+    /// How many times each class's rows counted in the loss (all 1 without
+    /// class weighting).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub class_repeats: BTreeMap<String, usize>,
+}
+
+/// How the loss weighs the classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ClassWeight {
+    /// Every row counts once.
+    #[default]
+    None,
+    /// Rows of rarer classes count more, so every class weighs about the
+    /// same in the loss: each class's rows are repeated
+    /// round(largest class size ÷ its size) times (scikit-learn's
+    /// `class_weight="balanced"`, rounded to whole repeats, which linfa-logistic
+    /// can train on exactly).
+    Balanced,
+}
+
+impl std::fmt::Display for ClassWeight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ClassWeight::None => "none",
+            ClassWeight::Balanced => "balanced",
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +158,8 @@ pub struct GridPoint {
     pub alpha: f64,
     pub ngram_max: usize,
     pub min_df: usize,
+    #[serde(default)]
+    pub class_weight: ClassWeight,
     pub macro_f1: f64,
     pub selected: bool,
 }

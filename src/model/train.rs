@@ -9,14 +9,14 @@
 //! keeps linfa's dense matrices small.
 
 use super::rowspace::RowSpace;
-use super::{Convergence, CvReport, GridPoint, HeadFile, Hyperparameters};
+use super::{ClassWeight, Convergence, CvReport, GridPoint, HeadFile, Hyperparameters};
 use crate::error::{Error, Result};
 use crate::eval::Metrics;
 use crate::features::{SparseRows, Tfidf, TfidfSettings};
 use crate::labels::{normalize_text, LabeledRow};
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Axis};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 
@@ -201,6 +201,7 @@ pub struct Grid {
     pub min_df: Vec<usize>,
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
+    pub class_weights: Vec<ClassWeight>,
 }
 
 impl Default for Grid {
@@ -211,6 +212,7 @@ impl Default for Grid {
             min_df: vec![1, 2],
             max_features: None,
             sublinear_tf: true,
+            class_weights: vec![ClassWeight::None, ClassWeight::Balanced],
         }
     }
 }
@@ -232,7 +234,7 @@ impl Grid {
     }
 
     pub fn size(&self) -> usize {
-        self.alphas.len() * self.ngram_max.len() * self.min_df.len()
+        self.alphas.len() * self.ngram_max.len() * self.min_df.len() * self.class_weights.len()
     }
 }
 
@@ -263,6 +265,8 @@ pub struct Fitted {
     pub weights: Array2<f64>,
     pub intercepts: Array1<f64>,
     pub convergence: Convergence,
+    /// How many times each class's rows counted in the loss.
+    pub class_repeats: Vec<usize>,
 }
 
 impl Fitted {
@@ -297,20 +301,43 @@ pub fn fit(
     y: &[usize],
     n_classes: usize,
     alpha: f64,
+    class_weight: ClassWeight,
     opts: &TrainOptions,
 ) -> Result<Fitted> {
-    let mut fits = fit_path(x, y, n_classes, &[alpha], opts)?;
+    let mut fits = fit_path(x, y, n_classes, &[alpha], class_weight, opts)?;
     Ok(fits.remove(0))
+}
+
+/// How many times each class's rows count in the loss.
+pub fn class_repeats(y: &[usize], n_classes: usize, class_weight: ClassWeight) -> Vec<usize> {
+    let mut counts = vec![0usize; n_classes];
+    for &c in y {
+        counts[c] += 1;
+    }
+    let largest = counts.iter().copied().max().unwrap_or(0);
+    counts
+        .iter()
+        .map(|&n| match class_weight {
+            ClassWeight::Balanced if n > 0 => ((largest as f64 / n as f64).round() as usize).max(1),
+            _ => 1,
+        })
+        .collect()
 }
 
 /// Fit one model per alpha on the same rows. The row space is factored once,
 /// and each fit starts from the previous solution (alphas are best given from
 /// strongest to weakest penalty), which saves most solver iterations.
+///
+/// Class weights are whole repeats of rows, which linfa-logistic (it has no
+/// sample weights) trains on exactly. Alpha is scaled by the repeated row
+/// count over the real one, so the penalty weighs the same against the loss
+/// as without weighting (scikit-learn's normalization: weights average 1).
 pub fn fit_path(
     x: &SparseRows,
     y: &[usize],
     n_classes: usize,
     alphas: &[f64],
+    class_weight: ClassWeight,
     opts: &TrainOptions,
 ) -> Result<Vec<Fitted>> {
     let rs = RowSpace::new(x);
@@ -320,10 +347,23 @@ pub fn fit_path(
                 .into(),
         ));
     }
-    let dataset = linfa::Dataset::new(rs.z.clone(), Array1::from(y.to_vec()));
+    let repeats = class_repeats(y, n_classes, class_weight);
+    let rows: Vec<usize> = (0..y.len())
+        .flat_map(|i| std::iter::repeat_n(i, repeats[y[i]]))
+        .collect();
+    let scale = rows.len() as f64 / y.len() as f64;
+    let z = if rows.len() == y.len() {
+        rs.z.clone()
+    } else {
+        rs.z.select(Axis(0), &rows)
+    };
+    let y: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+    let dataset = linfa::Dataset::new(z, Array1::from(y.clone()));
+    let z = dataset.records();
     let mut start: Option<Array2<f64>> = None;
     let mut fits = Vec::with_capacity(alphas.len());
     for &alpha in alphas {
+        let alpha = alpha * scale;
         let mut params = MultiLogisticRegression::default()
             .alpha(alpha)
             .max_iterations(opts.max_iterations)
@@ -343,7 +383,7 @@ pub fn fit_path(
         init.row_mut(rs.rank()).assign(b_present);
         start = Some(init);
 
-        let gradient_max = gradient_max(&rs.z, y, &present, wz_present, b_present, alpha);
+        let gradient_max = gradient_max(z, &y, &present, wz_present, b_present, alpha);
         let mut wz = Array2::<f64>::zeros((rs.rank(), n_classes));
         let mut intercepts = Array1::<f64>::from_elem(n_classes, -50.0);
         for (j, &class) in present.iter().enumerate() {
@@ -360,6 +400,7 @@ pub fn fit_path(
                 converged: gradient_max <= CONVERGED_GRADIENT,
                 iterations_allowed: opts.max_iterations,
             },
+            class_repeats: repeats.clone(),
         });
     }
     Ok(fits)
@@ -460,16 +501,14 @@ fn complement(n: usize, test: &[usize]) -> Vec<usize> {
     (0..n).filter(|&i| !in_test[i]).collect()
 }
 
-/// Held-out predictions for every (feature setting, alpha) of the grid:
-/// `result[setting][alpha][row]`.
-fn cv_predictions(
-    ds: &Dataset,
-    folds: &[Vec<usize>],
-    opts: &TrainOptions,
-) -> Result<Vec<Vec<Vec<usize>>>> {
+/// Held-out predictions for every (feature setting, class weight, alpha) of
+/// the grid: `result[setting][class_weight][alpha][row]`.
+type Predictions = Vec<Vec<Vec<Vec<usize>>>>;
+
+fn cv_predictions(ds: &Dataset, folds: &[Vec<usize>], opts: &TrainOptions) -> Result<Predictions> {
     let settings = opts.grid.feature_settings();
     let k = ds.classes.len();
-    let per_fold: Vec<Result<Vec<Vec<Vec<usize>>>>> = folds
+    let per_fold: Vec<Result<Predictions>> = folds
         .par_iter()
         .map(|test| {
             let train = complement(ds.len(), test);
@@ -480,19 +519,44 @@ fn cv_predictions(
                 let tfidf = Tfidf::fit(s, &train_tokens);
                 let x_train = tfidf.transform(&train_tokens);
                 let x_test = tfidf.transform(&test_tokens);
-                let fits = fit_path(&x_train, &train_y, k, &opts.grid.alphas, opts)?;
-                out.push(fits.iter().map(|f| f.predict(&x_test)).collect());
+                // Weightings that repeat the same rows give the same fit
+                // (balanced on balanced data is unweighted): fit each once.
+                let mut fitted: Vec<(Vec<usize>, Vec<Vec<usize>>)> = Vec::new();
+                let mut by_weight = Vec::new();
+                for &cw in &opts.grid.class_weights {
+                    let repeats = class_repeats(&train_y, k, cw);
+                    let preds = match fitted.iter().find(|(r, _)| *r == repeats) {
+                        Some((_, preds)) => preds.clone(),
+                        None => {
+                            let fits =
+                                fit_path(&x_train, &train_y, k, &opts.grid.alphas, cw, opts)?;
+                            let preds: Vec<Vec<usize>> =
+                                fits.iter().map(|f| f.predict(&x_test)).collect();
+                            fitted.push((repeats, preds.clone()));
+                            preds
+                        }
+                    };
+                    by_weight.push(preds);
+                }
+                out.push(by_weight);
             }
             Ok(out)
         })
         .collect();
-    let mut pooled = vec![vec![vec![0usize; ds.len()]; opts.grid.alphas.len()]; settings.len()];
+    let mut pooled = vec![
+        vec![
+            vec![vec![0usize; ds.len()]; opts.grid.alphas.len()];
+            opts.grid.class_weights.len()
+        ];
+        settings.len()
+    ];
     for (fold, result) in folds.iter().zip(per_fold) {
-        let result = result?;
-        for (s, by_alpha) in result.iter().enumerate() {
-            for (a, preds) in by_alpha.iter().enumerate() {
-                for (&row, &p) in fold.iter().zip(preds) {
-                    pooled[s][a][row] = p;
+        for (s, by_weight) in result?.iter().enumerate() {
+            for (w, by_alpha) in by_weight.iter().enumerate() {
+                for (a, preds) in by_alpha.iter().enumerate() {
+                    for (&row, &p) in fold.iter().zip(preds) {
+                        pooled[s][w][a][row] = p;
+                    }
                 }
             }
         }
@@ -515,6 +579,7 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
 pub struct Selection {
     pub features: TfidfSettings,
     pub alpha: f64,
+    pub class_weight: ClassWeight,
     /// How the settings were chosen; none when they were given (`--no-cv`).
     pub report: Option<CvReport>,
 }
@@ -522,13 +587,14 @@ pub struct Selection {
 impl Selection {
     /// Settings given by the user, not searched: the grid's only point.
     pub fn fixed(grid: &Grid) -> Result<Selection> {
-        let (&[alpha], &[ngram_max], &[min_df]) = (
+        let (&[alpha], &[ngram_max], &[min_df], &[class_weight]) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
             grid.min_df.as_slice(),
+            grid.class_weights.as_slice(),
         ) else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max and --min-df".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --min-df and --class-weight".into(),
             ));
         };
         Ok(Selection {
@@ -539,6 +605,7 @@ impl Selection {
                 sublinear_tf: grid.sublinear_tf,
             },
             alpha,
+            class_weight,
             report: None,
         })
     }
@@ -556,25 +623,28 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
     let pooled = cv_predictions(ds, &folds, opts)?;
     let settings = opts.grid.feature_settings();
     let mut grid = Vec::new();
-    let mut best: Option<(usize, usize, f64)> = None;
-    for (s, by_alpha) in pooled.iter().enumerate() {
-        for (a, preds) in by_alpha.iter().enumerate() {
-            let f1 = Metrics::compute(&ds.classes, &ds.y, preds).macro_f1;
-            if best.is_none_or(|(_, _, b)| f1 > b) {
-                best = Some((s, a, f1));
+    let mut best: Option<(usize, usize, usize, f64)> = None;
+    for (s, by_weight) in pooled.iter().enumerate() {
+        for (w, by_alpha) in by_weight.iter().enumerate() {
+            for (a, preds) in by_alpha.iter().enumerate() {
+                let f1 = Metrics::compute(&ds.classes, &ds.y, preds).macro_f1;
+                if best.is_none_or(|(.., b)| f1 > b) {
+                    best = Some((s, w, a, f1));
+                }
+                grid.push(GridPoint {
+                    alpha: opts.grid.alphas[a],
+                    ngram_max: settings[s].ngram_max,
+                    min_df: settings[s].min_df,
+                    class_weight: opts.grid.class_weights[w],
+                    macro_f1: f1,
+                    selected: false,
+                });
             }
-            grid.push(GridPoint {
-                alpha: opts.grid.alphas[a],
-                ngram_max: settings[s].ngram_max,
-                min_df: settings[s].min_df,
-                macro_f1: f1,
-                selected: false,
-            });
         }
     }
-    let (s, a, _) = best.ok_or_else(|| Error::Setting("the search grid is empty".into()))?;
-    grid[s * opts.grid.alphas.len() + a].selected = true;
-    let preds = &pooled[s][a];
+    let (s, w, a, _) = best.ok_or_else(|| Error::Setting("the search grid is empty".into()))?;
+    grid[(s * opts.grid.class_weights.len() + w) * opts.grid.alphas.len() + a].selected = true;
+    let preds = &pooled[s][w][a];
     let fold_metrics: Vec<Metrics> = folds
         .iter()
         .map(|f| {
@@ -597,6 +667,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
     Ok(Selection {
         features: settings[s].clone(),
         alpha: opts.grid.alphas[a],
+        class_weight: opts.grid.class_weights[w],
         report: Some(CvReport {
             scheme,
             folds: folds.len(),
@@ -615,11 +686,12 @@ pub fn fit_final(
     ds: &Dataset,
     features: &TfidfSettings,
     alpha: f64,
+    class_weight: ClassWeight,
     opts: &TrainOptions,
 ) -> Result<(Tfidf, Fitted)> {
     let tfidf = Tfidf::fit(features, &ds.tokens);
     let x = tfidf.transform(&ds.tokens);
-    let fitted = fit(&x, &ds.y, ds.classes.len(), alpha, opts)?;
+    let fitted = fit(&x, &ds.y, ds.classes.len(), alpha, class_weight, opts)?;
     Ok((tfidf, fitted))
 }
 
@@ -629,6 +701,7 @@ pub fn head_file(
     ds: &Dataset,
     fitted: &Fitted,
     alpha: f64,
+    class_weight: ClassWeight,
     opts: &TrainOptions,
     cv: Option<CvReport>,
 ) -> HeadFile {
@@ -646,6 +719,16 @@ pub fn head_file(
             alpha,
             max_iterations: opts.max_iterations,
             gradient_tolerance: opts.gradient_tolerance,
+            class_weight,
+            class_repeats: match class_weight {
+                ClassWeight::None => BTreeMap::new(),
+                ClassWeight::Balanced => ds
+                    .classes
+                    .iter()
+                    .cloned()
+                    .zip(fitted.class_repeats.iter().copied())
+                    .collect(),
+            },
         },
         convergence: fitted.convergence.clone(),
         label_counts: ds.label_counts(),
@@ -690,7 +773,13 @@ pub fn held_out(
             groups: train.iter().map(|&i| ds.groups[i].clone()).collect(),
         };
         let selection = select(&sub, opts)?;
-        let (tfidf, fitted) = fit_final(&sub, &selection.features, selection.alpha, opts)?;
+        let (tfidf, fitted) = fit_final(
+            &sub,
+            &selection.features,
+            selection.alpha,
+            selection.class_weight,
+            opts,
+        )?;
         let (test_tokens, truth) = ds.subset(test);
         let predicted = fitted.predict(&tfidf.transform(&test_tokens));
         out.push((name.clone(), truth, predicted));
@@ -705,8 +794,8 @@ pub fn held_out(
 /// every row: (old, new).
 pub fn compare_on_folds(
     ds: &Dataset,
-    new: (&TfidfSettings, f64),
-    old: (&TfidfSettings, f64),
+    new: (&TfidfSettings, f64, ClassWeight),
+    old: (&TfidfSettings, f64, ClassWeight),
     old_rows: Option<&std::collections::HashSet<String>>,
     opts: &TrainOptions,
 ) -> Result<(Metrics, Metrics)> {
@@ -728,13 +817,14 @@ pub fn compare_on_folds(
                 None => train.clone(),
             };
             let (test_tokens, _) = ds.subset(test);
-            let predict =
-                |idx: &[usize], (settings, alpha): (&TfidfSettings, f64)| -> Result<Vec<usize>> {
-                    let (tokens, y) = ds.subset(idx);
-                    let tfidf = Tfidf::fit(settings, &tokens);
-                    let fitted = fit(&tfidf.transform(&tokens), &y, k, alpha, opts)?;
-                    Ok(fitted.predict(&tfidf.transform(&test_tokens)))
-                };
+            let predict = |idx: &[usize],
+                           (settings, alpha, cw): (&TfidfSettings, f64, ClassWeight)|
+             -> Result<Vec<usize>> {
+                let (tokens, y) = ds.subset(idx);
+                let tfidf = Tfidf::fit(settings, &tokens);
+                let fitted = fit(&tfidf.transform(&tokens), &y, k, alpha, cw, opts)?;
+                Ok(fitted.predict(&tfidf.transform(&test_tokens)))
+            };
             Ok((predict(&old_train, old)?, predict(&train, new)?))
         })
         .collect();
@@ -767,10 +857,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rowspace_fit_equals_direct_dense_fit() {
-        // A small problem with more features than rows: fitting in the row
-        // space must give the same probabilities as linfa on the dense matrix.
+    fn small_problem() -> SparseRows {
         let texts = [
             "sanctions punish russia",
             "talks with russia resume",
@@ -786,36 +873,94 @@ mod tests {
             .iter()
             .map(|t| t.split(' ').map(String::from).collect())
             .collect();
-        let y = vec![0, 1, 2, 0, 1, 2, 0, 1, 2];
-        let tfidf = Tfidf::fit(&TfidfSettings::default(), &tokens);
-        let x = tfidf.transform(&tokens);
-        let opts = TrainOptions {
+        Tfidf::fit(&TfidfSettings::default(), &tokens).transform(&tokens)
+    }
+
+    fn tight() -> TrainOptions {
+        TrainOptions {
             gradient_tolerance: 1e-8,
             max_iterations: 5000,
             ..Default::default()
-        };
-        let ours = fit(&x, &y, 3, 0.5, &opts).unwrap();
-        assert!(ours.convergence.converged);
+        }
+    }
 
-        let dense = x.to_dense();
+    /// Probabilities of `ours` on `dense` must match linfa's own dense fit
+    /// of (`dense`, `y`) with `alpha`.
+    fn assert_matches_direct_fit(ours: &Fitted, dense: &Array2<f64>, y: &[usize], alpha: f64) {
         let direct = MultiLogisticRegression::default()
-            .alpha(0.5)
+            .alpha(alpha)
             .max_iterations(5000)
             .gradient_tolerance(1e-8)
-            .fit(&linfa::Dataset::new(dense.clone(), Array1::from(y.clone())))
+            .fit(&linfa::Dataset::new(
+                dense.clone(),
+                Array1::from(y.to_vec()),
+            ))
             .unwrap();
-        let p_direct = direct.predict_probabilities(&dense);
-        let p_ours = {
-            let scores = dense.dot(&ours.weights) + &ours.intercepts;
-            let mut p = scores.clone();
-            for (mut row, s) in p.rows_mut().into_iter().zip(scores.rows()) {
-                row.assign(&Array1::from(super::super::softmax(s.as_slice().unwrap())));
+        let p_direct = direct.predict_probabilities(dense);
+        let scores = dense.dot(&ours.weights) + &ours.intercepts;
+        for (row, s) in p_direct.rows().into_iter().zip(scores.rows()) {
+            let p_ours = super::super::softmax(s.as_slice().unwrap());
+            for (a, b) in row.iter().zip(&p_ours) {
+                assert!((a - b).abs() < 1e-4, "{a} vs {b}");
             }
-            p
-        };
-        for (a, b) in p_direct.iter().zip(p_ours.iter()) {
-            assert!((a - b).abs() < 1e-4, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn rowspace_fit_equals_direct_dense_fit() {
+        // A small problem with more features than rows: fitting in the row
+        // space must give the same probabilities as linfa on the dense matrix.
+        let x = small_problem();
+        let y = vec![0, 1, 2, 0, 1, 2, 0, 1, 2];
+        let ours = fit(&x, &y, 3, 0.5, ClassWeight::None, &tight()).unwrap();
+        assert!(ours.convergence.converged);
+        assert_matches_direct_fit(&ours, &x.to_dense(), &y, 0.5);
+    }
+
+    #[test]
+    fn balanced_weights_repeat_rarer_classes() {
+        assert_eq!(
+            class_repeats(&[0, 0, 0, 0, 0, 0, 1, 1, 2], 3, ClassWeight::Balanced),
+            [1, 3, 6]
+        );
+        assert_eq!(
+            class_repeats(&[0, 0, 0, 1, 1], 2, ClassWeight::Balanced),
+            [1, 2]
+        );
+        assert_eq!(
+            class_repeats(&[0, 0, 0, 1, 1], 2, ClassWeight::None),
+            [1, 1]
+        );
+        // A class absent from the rows repeats nothing.
+        assert_eq!(
+            class_repeats(&[0, 0, 1], 3, ClassWeight::Balanced),
+            [1, 2, 1]
+        );
+    }
+
+    #[test]
+    fn balanced_fit_equals_direct_fit_on_repeated_rows() {
+        // Class sizes 6, 2, 1: balanced weighting counts the rows of class 1
+        // three times and of class 2 six times. That must equal linfa's fit
+        // on the dense matrix with those rows repeated, its penalty scaled by
+        // 18 repeated rows / 9 real ones.
+        let x = small_problem();
+        let y = vec![0, 1, 0, 0, 1, 2, 0, 0, 0];
+        let ours = fit(&x, &y, 3, 0.5, ClassWeight::Balanced, &tight()).unwrap();
+        assert!(ours.convergence.converged);
+        assert_eq!(ours.class_repeats, [1, 3, 6]);
+        let dense = x.to_dense();
+        let rows: Vec<usize> = (0..9)
+            .flat_map(|i| std::iter::repeat_n(i, [1, 3, 6][y[i]]))
+            .collect();
+        let repeated = dense.select(Axis(0), &rows);
+        let y_repeated: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
+        assert_eq!(y_repeated.len(), 18);
+        assert_matches_direct_fit(&ours, &repeated, &y_repeated, 0.5 * 18.0 / 9.0);
+        // And weighting moves the model: the unweighted fit differs.
+        let plain = fit(&x, &y, 3, 0.5, ClassWeight::None, &tight()).unwrap();
+        let diff = (&plain.weights - &ours.weights).mapv(f64::abs).sum();
+        assert!(diff > 1e-2, "weighting changed nothing ({diff})");
     }
 
     #[test]
