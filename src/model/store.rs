@@ -22,9 +22,8 @@ pub const FORMAT: &str = "stance-model";
 /// Version 1: TF-IDF word n-grams, heads of multinomial logistic regression.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// The largest model file loaded: far beyond any model `stance train`
-/// writes (the built-in one is under 1 MB; a million-term, two-head model
-/// about 200 MB).
+/// The largest model file loaded: far beyond what `stance train` writes
+/// (the built-in model is 0.6 MB).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The most array entries (terms, weights, …) a model file may hold in
 /// all: bounds the memory loading takes, whatever the file claims.
