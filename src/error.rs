@@ -48,6 +48,16 @@ pub enum Error {
     #[error("{at}: {problem}")]
     Input { at: Location, problem: String },
 
+    /// Writing an output failed for a reason the user can act on (no
+    /// permission, no space, not a directory): says what to do.
+    #[error("{path}: {source}; {advice}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        advice: String,
+    },
+
     /// A model file that cannot be used.
     #[error("{path}: not a usable model: {problem}")]
     Model { path: PathBuf, problem: String },

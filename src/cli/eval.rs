@@ -74,9 +74,9 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         Format::Table => {
             for (i, (task, m)) in results.iter().enumerate() {
                 if results.len() > 1 {
-                    println!("{}{task}:", if i > 0 { "\n" } else { "" });
+                    outln!("{}{task}:", if i > 0 { "\n" } else { "" })?;
                 }
-                print!("{}", m.to_table());
+                out!("{}", m.to_table())?;
             }
         }
         Format::Json => {
@@ -90,7 +90,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
                 heads.insert(t.clone(), serde_json::to_value(m)?);
             }
             value["heads"] = serde_json::Value::Object(heads);
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
     }
     Ok(Outcome::Done)
@@ -210,23 +210,29 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
                 "accuracy_mean": acc_mean, "accuracy_sd": acc_sd,
                 "pooled": pooled,
             });
-            println!("{}", serde_json::to_string_pretty(&value)?);
+            outln!("{}", serde_json::to_string_pretty(&value)?)?;
         }
         Format::Table => {
-            println!(
+            outln!(
                 "{:<28} {:>5} {:>9} {:>9}",
-                "held out", "n", "accuracy", "macro-F1"
-            );
+                "held out",
+                "n",
+                "accuracy",
+                "macro-F1"
+            )?;
             for (name, m) in &per_fold {
-                println!(
+                outln!(
                     "{:<28} {:>5} {:>9.3} {:>9.3}",
-                    name, m.n, m.accuracy, m.macro_f1
-                );
+                    name,
+                    m.n,
+                    m.accuracy,
+                    m.macro_f1
+                )?;
             }
-            println!(
+            outln!(
                 "\nper fold: macro-F1 {f1_mean:.3} ± {f1_sd:.3}, accuracy {acc_mean:.3} ± {acc_sd:.3} (mean ± sd)\n\npooled held-out predictions:"
-            );
-            print!("{}", pooled.to_table());
+            )?;
+            out!("{}", pooled.to_table())?;
         }
     }
     Ok(Outcome::Done)

@@ -60,13 +60,13 @@ fn add(new: &std::path::Path, into: &std::path::Path, source: &str) -> Result<Ou
     if prepared.added > 0 {
         labels::append(into, &prepared.bytes)?;
     }
-    println!(
+    outln!(
         "added {} row(s) to {}; skipped {} without a label and {} already present",
         prepared.added,
         into.display(),
         prepared.unlabeled,
         prepared.duplicates
-    );
+    )?;
     Ok(Outcome::Done)
 }
 
@@ -86,24 +86,24 @@ fn stats(file: &std::path::Path) -> Result<Outcome> {
             .or_default() += 1;
     }
     sources.sort();
-    println!(
+    outln!(
         "{}: {} rows, {} labeled, {} without a label",
         file.display(),
         lf.total_rows,
         lf.rows.len(),
         lf.unlabeled
-    );
-    print!("{:<14}", "label");
+    )?;
+    out!("{:<14}", "label")?;
     for s in &sources {
-        print!(" {s:>9}");
+        out!(" {s:>9}")?;
     }
-    println!(" {:>9}", "total");
+    outln!(" {:>9}", "total")?;
     for (label, by_source) in &table {
-        print!("{label:<14}");
+        out!("{label:<14}")?;
         for s in &sources {
-            print!(" {:>9}", by_source.get(s).copied().unwrap_or(0));
+            out!(" {:>9}", by_source.get(s).copied().unwrap_or(0))?;
         }
-        println!(" {:>9}", by_source.values().sum::<usize>());
+        outln!(" {:>9}", by_source.values().sum::<usize>())?;
     }
     if let Ok(tones) = labels::read(file, "tone") {
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -111,14 +111,14 @@ fn stats(file: &std::path::Path) -> Result<Outcome> {
             *counts.entry(row.label.clone()).or_default() += 1;
         }
         if !counts.is_empty() {
-            println!(
+            outln!(
                 "tone: {}",
                 counts
                     .iter()
                     .map(|(t, n)| format!("{t} {n}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            );
+            )?;
         }
     }
     Ok(Outcome::Done)

@@ -10,7 +10,7 @@ mod report;
 mod suggest;
 mod train;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 use stance::corpus::{self, Article};
 use stance::model::{store, Model};
@@ -33,7 +33,8 @@ pub const EXIT_SKIPPED: u8 = 3;
         Inputs (PATH): a .txt file, a directory of .txt files (metadata from manifest.csv beside them), \
         a .jsonl file ({\"id\", \"text\", optional outlet, date, title, url} per line), a .csv file \
         (id, text and the same optional columns), or - for JSONL on standard input.\n\n\
-        Exit status: 0 success, 1 error (no output written), 2 bad usage, 3 done but some inputs skipped."
+        Exit status: 0 success, 1 error (no output written), 2 bad usage, 3 done but some inputs skipped, \
+        130 interrupted by Ctrl-C (143 SIGTERM; unfinished output files removed)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -111,7 +112,7 @@ impl Output {
 
     pub fn finish(self) -> Result<()> {
         match self {
-            Output::Stdout(mut w) => w.flush().context("writing to standard output")?,
+            Output::Stdout(mut w) => w.flush().map_err(crate::stdout_error)?,
             Output::File(f) => f.commit()?,
         }
         Ok(())
@@ -121,14 +122,14 @@ impl Output {
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match self {
-            Output::Stdout(w) => w.write(buf),
+            Output::Stdout(w) => w.write(buf).map_err(crate::stdout_error),
             Output::File(f) => f.write(buf),
         }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
-            Output::Stdout(w) => w.flush(),
+            Output::Stdout(w) => w.flush().map_err(crate::stdout_error),
             Output::File(f) => f.flush(),
         }
     }

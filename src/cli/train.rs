@@ -243,6 +243,8 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             args.out.display()
         );
     }
+    // A destination that cannot be written fails now, not after training.
+    drop(stance::output::AtomicFile::create(&args.out)?);
     let opts = args.settings.options()?;
     let tasks = tasks(&args)?;
     let mut trained: Vec<TrainedTask> = Vec::new();
@@ -358,23 +360,27 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
 
     for t in &trained {
         let Some(report) = &t.selection.report else {
-            println!(
+            outln!(
                 "{}: alpha {}, word 1-{} grams, min_df {}, class weight {} (given; not cross-validated)",
                 t.task,
                 t.selection.alpha,
                 t.selection.features.ngram_max,
                 t.selection.features.min_df,
                 t.selection.class_weight
-            );
+            )?;
             continue;
         };
-        println!("{}: cross-validation: {}", t.task, report.scheme);
-        println!(
+        outln!("{}: cross-validation: {}", t.task, report.scheme)?;
+        outln!(
             "{:>8} {:>6} {:>6} {:>8} {:>9}",
-            "alpha", "ngrams", "min_df", "weight", "macro-F1"
-        );
+            "alpha",
+            "ngrams",
+            "min_df",
+            "weight",
+            "macro-F1"
+        )?;
         for g in &report.grid {
-            println!(
+            outln!(
                 "{:>8} {:>6} {:>6} {:>8} {:>9.3}{}",
                 g.alpha,
                 format!("1-{}", g.ngram_max),
@@ -382,9 +388,9 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 g.class_weight,
                 g.macro_f1,
                 if g.selected { "  <- selected" } else { "" }
-            );
+            )?;
         }
-        println!(
+        outln!(
             "\n{}: selected alpha {} (C = {:.3}), word 1-{} grams, min_df {}, class weight {}",
             t.task,
             t.selection.alpha,
@@ -392,30 +398,30 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             t.selection.features.ngram_max,
             t.selection.features.min_df,
             t.selection.class_weight,
-        );
-        println!(
+        )?;
+        outln!(
             "{}: cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
             t.task, report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
-        );
-        print!(
+        )?;
+        out!(
             "{}: pooled held-out predictions:\n{}\n",
             t.task,
             report.pooled.to_table()
-        );
+        )?;
     }
-    println!(
+    outln!(
         "vocabulary: {} terms shared by {} head(s)",
         tfidf.n_features(),
         trained.len()
-    );
+    )?;
     if let Some(text) = comparison {
-        print!("\n{text}");
+        out!("\n{text}")?;
     }
-    println!(
+    outln!(
         "\nwrote {} and its model card {}",
         args.out.display(),
         card.display()
-    );
+    )?;
     Ok(Outcome::Done)
 }
 

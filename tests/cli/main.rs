@@ -3,6 +3,8 @@
 
 mod compare;
 mod errors;
+mod hostile_output;
+mod model_files;
 mod pipeline;
 mod retrain;
 mod tone;

@@ -259,14 +259,52 @@ fn labels_stats_counts_by_label_and_source() {
 
 const FIXED_TIME: &str = "1476230400";
 
-/// Kill `stance` at many moments of its run; afterwards the file it would
-/// replace must be either untouched or completely replaced, and loadable.
-fn kill_at_many_moments(
+/// The shortest training there is: fixed settings without cross-validation,
+/// the stance head only, on the first 200 rows of `data/labels.csv` (about
+/// a tenth of a second), so that many interrupted runs stay fast.
+const QUICK: &[&str] = &[
+    "--no-cv",
+    "--task",
+    "stance",
+    "--alpha",
+    "0.3",
+    "--ngram-max",
+    "1",
+    "--min-df",
+    "1",
+];
+
+/// How a run is stopped.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Stop {
+    /// SIGKILL: nothing can be cleaned up; only the rename protects the file.
+    Kill,
+    /// SIGINT (Ctrl-C): the run removes its temporary files and exits with 130.
+    Interrupt,
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect()
+}
+
+/// Stop `stance` at `runs` random moments of its run (seeded; spread over
+/// the whole run and denser near its end, where the write happens);
+/// afterwards the file it would replace must be either untouched or
+/// completely replaced, and loadable.
+fn stop_at_many_moments(
     args: &[&str],
     guarded: &Path,
     valid: impl Fn(&[u8]) -> bool,
-    kills: usize,
+    runs: usize,
+    stop: Stop,
+    seed: u64,
 ) {
+    use rand::{Rng, SeedableRng};
+    let dir = guarded.parent().unwrap();
     let original = std::fs::read(guarded).unwrap();
     // A fixed creation time, so that every complete run writes the same bytes.
     let start = std::time::Instant::now();
@@ -275,65 +313,127 @@ fn kill_at_many_moments(
         .assert_ok();
     let full_run = start.elapsed();
     let replaced = std::fs::read(guarded).unwrap();
+    assert_ne!(original, replaced, "a complete run must change the file");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let mut untouched = 0;
-    for i in 0..kills {
+    for i in 0..runs {
         std::fs::write(guarded, &original).unwrap();
-        // Spread the kills over the whole run, denser near its end where the write happens.
-        let fraction = 1.0 - ((i as f64 + 0.5) / kills as f64).powi(2);
-        let delay = full_run.mul_f64(fraction * 1.1);
+        for leftover in temp_files(dir) {
+            // SIGKILL leaves them: nothing can remove them then.
+            std::fs::remove_file(dir.join(leftover)).unwrap();
+        }
+        // u uniform in [0, 1): 1 - u² is denser near 1, the end of the run.
+        let u: f64 = rng.random();
+        let delay = full_run.mul_f64((1.0 - u * u) * 1.1);
         let mut child = spawn(args, &[("SOURCE_DATE_EPOCH", FIXED_TIME)]);
         std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
+        match stop {
+            Stop::Kill => {
+                let _ = child.kill();
+            }
+            Stop::Interrupt => {
+                let _ = std::process::Command::new("kill")
+                    .args(["-s", "INT", &child.id().to_string()])
+                    .status();
+            }
+        }
+        let status = child.wait().unwrap();
         let now = std::fs::read(guarded).unwrap();
         assert!(
             now == original || now == replaced,
-            "kill {i} after {delay:?} left a damaged file"
+            "{stop:?} {i} after {delay:?} left a damaged file"
         );
-        assert!(valid(&now), "kill {i}: file does not load");
+        assert!(valid(&now), "{stop:?} {i}: file does not load");
+        if stop == Stop::Interrupt {
+            use std::os::unix::process::ExitStatusExt;
+            match status.code() {
+                // Interrupted: the handler ran.
+                Some(130) => {}
+                // Finished before the signal.
+                Some(0) => assert!(now == replaced, "{i}: exit 0 without the new file"),
+                // Killed by the signal before the handler was installed.
+                None => assert_eq!(status.signal(), Some(2), "{i}"),
+                Some(code) => panic!("{i}: interrupted run exited with {code}"),
+            }
+            assert_eq!(temp_files(dir), Vec::<String>::new(), "{i} after {delay:?}");
+        }
         if now == original {
             untouched += 1;
         }
     }
+    eprintln!(
+        "{stop:?} at {runs} moments of a {full_run:?} run: {untouched} left the old file, {} the new one",
+        runs - untouched
+    );
     assert!(
         untouched > 0,
-        "no kill landed before the rename; the test did not test anything"
+        "no stop landed before the rename; the test did not test anything"
     );
+}
+
+/// A model trained with [`QUICK`] settings, and the arguments that train it.
+fn trained_model(dir: &Path) -> (std::path::PathBuf, Vec<String>) {
+    let labels = dir.join("labels.csv");
+    let mut w = csv::Writer::from_path(&labels).unwrap();
+    w.write_record(["text", "label"]).unwrap();
+    for r in read_csv("data/labels.csv").iter().take(200) {
+        w.write_record([&r[0], &r[1]]).unwrap();
+    }
+    w.flush().unwrap();
+    let model = dir.join("m.json");
+    let mut args: Vec<String> = [
+        "train",
+        "--labels",
+        labels.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+        "--force",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.extend(QUICK.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    stance(&refs).assert_ok();
+    (model, args)
+}
+
+fn model_loads(bytes: &[u8]) -> bool {
+    stance::model::store::from_bytes(bytes, Path::new("m.json")).is_ok()
 }
 
 #[test]
 fn killing_train_never_damages_the_previous_model() {
     let dir = tempdir();
-    let model = dir.path().join("m.json");
-    let m = model.to_str().unwrap().to_string();
-    let mut args = vec![
-        "train",
-        "--labels",
-        "data/labels.csv",
-        "--out",
-        m.as_str(),
-        "--force",
-    ];
-    args.extend_from_slice(FAST);
-    stance(&args).assert_ok();
-    let loads = |bytes: &[u8]| stance::model::store::from_bytes(bytes, Path::new("m.json")).is_ok();
-    kill_at_many_moments(&args, &model, loads, 12);
+    let (model, args) = trained_model(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    stop_at_many_moments(&args, &model, model_loads, 100, Stop::Kill, 1);
 }
 
 #[test]
-fn killing_labels_add_never_damages_the_label_file() {
+fn interrupting_train_never_damages_the_previous_model_nor_leaves_temporary_files() {
     let dir = tempdir();
-    let labels = dir.path().join("labels.csv");
+    let (model, args) = trained_model(dir.path());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    stop_at_many_moments(&args, &model, model_loads, 30, Stop::Interrupt, 2);
+}
+
+/// Rows added by the `labels add` runs: enough for a run of a few tenths of
+/// a second.
+const ADDED: usize = 20_000;
+
+/// A label file and a large file of new rows to add to it, so that `labels
+/// add` runs long enough to be stopped.
+fn labels_to_add(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let labels = dir.join("labels.csv");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("data/labels.csv"),
         &labels,
     )
     .unwrap();
-    // A large file to add, so the run lasts long enough to be interrupted.
-    let new = dir.path().join("new.csv");
+    let new = dir.join("new.csv");
     let mut w = csv::Writer::from_path(&new).unwrap();
     w.write_record(["text", "label"]).unwrap();
-    for i in 0..60_000 {
+    for i in 0..ADDED {
         w.write_record([
             format!("Generated sentence number {i} about talks with Moscow."),
             "neutral".to_string(),
@@ -341,13 +441,21 @@ fn killing_labels_add_never_damages_the_label_file() {
         .unwrap();
     }
     w.flush().unwrap();
-    let rows_ok = |bytes: &[u8]| {
-        let n = csv::Reader::from_reader(bytes)
-            .records()
-            .filter(|r| r.is_ok())
-            .count();
-        n == 807 || n == 807 + 60_000
-    };
+    (labels, new)
+}
+
+fn rows_ok(bytes: &[u8]) -> bool {
+    let n = csv::Reader::from_reader(bytes)
+        .records()
+        .filter(|r| r.is_ok())
+        .count();
+    n == 807 || n == 807 + ADDED
+}
+
+#[test]
+fn killing_labels_add_never_damages_the_label_file() {
+    let dir = tempdir();
+    let (labels, new) = labels_to_add(dir.path());
     let args = [
         "labels",
         "add",
@@ -355,5 +463,19 @@ fn killing_labels_add_never_damages_the_label_file() {
         "--into",
         labels.to_str().unwrap(),
     ];
-    kill_at_many_moments(&args, &labels, rows_ok, 12);
+    stop_at_many_moments(&args, &labels, rows_ok, 100, Stop::Kill, 3);
+}
+
+#[test]
+fn interrupting_labels_add_never_damages_the_label_file_nor_leaves_temporary_files() {
+    let dir = tempdir();
+    let (labels, new) = labels_to_add(dir.path());
+    let args = [
+        "labels",
+        "add",
+        new.to_str().unwrap(),
+        "--into",
+        labels.to_str().unwrap(),
+    ];
+    stop_at_many_moments(&args, &labels, rows_ok, 30, Stop::Interrupt, 4);
 }
