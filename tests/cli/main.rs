@@ -3,6 +3,7 @@
 
 mod compare;
 mod errors;
+mod hostile_input;
 mod pipeline;
 mod retrain;
 mod tone;
