@@ -8,8 +8,10 @@
 
 use crate::error::{Error, Location, Result};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabeledRow {
@@ -69,16 +71,11 @@ fn valid_label(label: &str) -> bool {
 pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let text = decode_utf8(path, &bytes)?;
+    let csv_text = load_csv(path, &bytes, CsvKind::Labels)?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| csv_error(path, e))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect::<Vec<_>>();
+        .from_reader(csv_text.text.as_bytes());
+    let headers = csv_headers(path, &mut reader)?;
     let find = |name: &str| headers.iter().position(|h| h == name);
     let text_col = find("text").or_else(|| find("sentence")).ok_or_else(|| {
         Error::input(
@@ -106,9 +103,10 @@ pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
         total_rows: 0,
         rows: Vec::new(),
         unlabeled: 0,
-        warnings: Vec::new(),
+        warnings: csv_text.warning.into_iter().collect(),
     };
     let mut normalized_labels = 0;
+    let mut example: Option<(String, String)> = None;
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e))?;
         let line = record.position().map_or(0, |p| p.line());
@@ -137,6 +135,7 @@ pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
         }
         if label != raw_label {
             normalized_labels += 1;
+            example.get_or_insert_with(|| (raw_label.to_string(), label.clone()));
         }
         file.rows.push(LabeledRow {
             text: text.to_string(),
@@ -147,9 +146,9 @@ pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
             at,
         });
     }
-    if normalized_labels > 0 {
+    if let Some((raw, label)) = example {
         file.warnings.push(format!(
-            "{}: {normalized_labels} label(s) had spaces or capitals and were normalized (e.g. \"Hawkish \" → \"hawkish\")",
+            "{}: {normalized_labels} `{label_column}` value(s) had spaces or capitals and were normalized, read trimmed and lower-cased (e.g. {raw:?} → {label:?}); the file is unchanged",
             path.display()
         ));
     }
@@ -166,29 +165,364 @@ pub fn read(path: &Path, label_column: &str) -> Result<LabelFile> {
 /// Whether a CSV file's header has `column` (case-insensitive).
 pub fn has_column(path: &Path, column: &str) -> Result<bool> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = decode_utf8(path, &bytes)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| csv_error(path, e))?;
-    Ok(headers
-        .iter()
-        .any(|h| h.trim().eq_ignore_ascii_case(column)))
+    let csv_text = load_csv(path, &bytes, CsvKind::Labels)?;
+    let mut reader = csv::Reader::from_reader(csv_text.text.as_bytes());
+    let headers = csv_headers(path, &mut reader)?;
+    Ok(headers.iter().any(|h| h == column))
 }
 
-/// UTF-8 text, or an error naming the line of the first invalid byte. A
-/// leading byte-order mark is dropped.
-pub fn decode_utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let good = &bytes[..e.valid_up_to()];
-        let line = 1 + good.iter().filter(|&&b| b == b'\n').count() as u64;
-        Error::input(
-            Location::line(path, line),
+/// What to do with bytes that are not UTF-8, and with NUL bytes, in input
+/// files (articles and label files alike).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InvalidUtf8 {
+    /// Stop with an error naming the file, line and byte (the default).
+    #[default]
+    Error,
+    /// Read each invalid byte sequence as U+FFFD and each NUL byte as a
+    /// space, and say so. Only what is read changes: files are never rewritten.
+    Replace,
+}
+
+static REPLACE_INVALID_UTF8: AtomicBool = AtomicBool::new(false);
+
+/// Set how every reader of this process treats invalid UTF-8 and NUL bytes
+/// (the command line sets it once from `--invalid-utf8`).
+pub fn set_invalid_utf8(policy: InvalidUtf8) {
+    REPLACE_INVALID_UTF8.store(policy == InvalidUtf8::Replace, Ordering::Relaxed);
+}
+
+/// How readers treat invalid UTF-8 and NUL bytes; see [`set_invalid_utf8`].
+pub fn invalid_utf8() -> InvalidUtf8 {
+    if REPLACE_INVALID_UTF8.load(Ordering::Relaxed) {
+        InvalidUtf8::Replace
+    } else {
+        InvalidUtf8::Error
+    }
+}
+
+/// What to tell the user about the option, in every decoding error.
+const REPLACE_HINT: &str = "or pass --invalid-utf8 replace to read invalid bytes as U+FFFD";
+
+/// Text decoded from bytes, and what had to be replaced to get it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    /// Invalid byte sequences read as U+FFFD and NUL bytes read as spaces.
+    pub replaced: usize,
+    /// The line (counted from the first line of the bytes) of the first one.
+    pub first_replaced_line: Option<u64>,
+}
+
+impl Decoded<'_> {
+    /// A warning naming `at` (the place of the bytes' first line), if anything was replaced.
+    pub fn warning(&self, at: &Location) -> Option<String> {
+        let line = self.first_replaced_line?;
+        let first = Location {
+            path: at.path.clone(),
+            line: Some(at.line.unwrap_or(1) + line - 1),
+        };
+        Some(format!(
+            "{first}: {} invalid byte sequence(s) or NUL byte(s) read as U+FFFD or spaces (--invalid-utf8 replace); the file itself is unchanged",
+            self.replaced
+        ))
+    }
+}
+
+/// Decode `bytes` as UTF-8 with the process-wide policy ([`invalid_utf8`]),
+/// dropping a leading byte-order mark. `at` is where the bytes start (a file,
+/// or a line of one); errors name the line and byte of the first bad byte.
+pub fn decode<'a>(at: &Location, bytes: &'a [u8]) -> Result<Decoded<'a>> {
+    decode_with(at, bytes, invalid_utf8())
+}
+
+/// [`decode`] with an explicit policy.
+pub fn decode_with<'a>(at: &Location, bytes: &'a [u8], policy: InvalidUtf8) -> Result<Decoded<'a>> {
+    let first_line = at.line.unwrap_or(1);
+    let whole_file = at.line.is_none();
+    let line_of = |bytes: &[u8], offset: usize| -> u64 {
+        first_line + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
+    };
+    let place = |bytes: &[u8], offset: usize, skipped: usize| -> (Location, String) {
+        let line_start = bytes[..offset]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = offset - line_start + 1 + if line_start == 0 { skipped } else { 0 };
+        let location = Location {
+            path: at.path.clone(),
+            line: Some(line_of(bytes, offset)),
+        };
+        let file_offset = if whole_file {
+            format!("byte offset {} of the file, ", offset + skipped)
+        } else {
+            String::new()
+        };
+        (location, format!("{file_offset}byte {column} of the line"))
+    };
+    if let Some(bom) = [&b"\xFF\xFE"[..], &b"\xFE\xFF"[..]]
+        .iter()
+        .find(|bom| bytes.starts_with(bom))
+    {
+        return Err(Error::input(
+            Location {
+                path: at.path.clone(),
+                line: Some(first_line),
+            },
             format!(
-                "invalid UTF-8 at byte {}: save the file as UTF-8",
-                e.valid_up_to()
+                "this is UTF-16 text (byte-order mark {:02X} {:02X}), not UTF-8: save it as UTF-8",
+                bom[0], bom[1]
             ),
-        )
+        ));
+    }
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let bytes = &bytes[bom..];
+    let nul = bytes.iter().position(|&b| b == 0);
+    let invalid = std::str::from_utf8(bytes).err();
+    if policy == InvalidUtf8::Error {
+        // Report whichever comes first.
+        let bad_at = |e: &std::str::Utf8Error| e.valid_up_to();
+        match (nul, invalid.as_ref()) {
+            (Some(n), e) if e.is_none_or(|e| n < bad_at(e)) => {
+                let (location, where_) = place(bytes, n, bom);
+                return Err(Error::input(
+                    location,
+                    format!(
+                        "NUL byte at {where_}: text files have none, so this may be a binary file or UTF-16 text; save it as UTF-8 text, or pass --invalid-utf8 replace to read NUL bytes as spaces"
+                    ),
+                ));
+            }
+            (_, Some(e)) => {
+                let (location, where_) = place(bytes, bad_at(e), bom);
+                return Err(Error::input(
+                    location,
+                    format!("invalid UTF-8 at {where_}: save the file as UTF-8, {REPLACE_HINT}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if nul.is_none() && invalid.is_none() {
+        // Checked just above; this cannot fail.
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
+        return Ok(Decoded {
+            text: Cow::Borrowed(text),
+            replaced: 0,
+            first_replaced_line: None,
+        });
+    }
+    // Replace: count and locate what is replaced.
+    let mut text = String::with_capacity(bytes.len());
+    let mut replaced = 0usize;
+    let mut first: Option<usize> = None;
+    let mut offset = 0usize;
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        if valid.contains('\0') {
+            for (i, c) in valid.char_indices() {
+                if c == '\0' {
+                    replaced += 1;
+                    first.get_or_insert(offset + i);
+                    text.push(' ');
+                } else {
+                    text.push(c);
+                }
+            }
+        } else {
+            text.push_str(valid);
+        }
+        offset += valid.len();
+        if !chunk.invalid().is_empty() {
+            replaced += 1;
+            first.get_or_insert(offset);
+            text.push(char::REPLACEMENT_CHARACTER);
+            offset += chunk.invalid().len();
+        }
+    }
+    Ok(Decoded {
+        text: Cow::Owned(text),
+        replaced,
+        first_replaced_line: first.map(|o| line_of(bytes, o)),
     })
+}
+
+/// UTF-8 text of a whole file, with the process-wide policy; see [`decode`].
+pub fn decode_utf8<'a>(path: &Path, bytes: &'a [u8]) -> Result<Decoded<'a>> {
+    decode(&Location::file(path), bytes)
+}
+
+/// Which kind of CSV file is being read, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CsvKind {
+    Labels,
+    Articles,
+    Manifest,
+}
+
+impl CsvKind {
+    fn what(self) -> &'static str {
+        match self {
+            CsvKind::Labels => "a label file is CSV with a header line naming its columns (`text` and `label`) and one row per sentence",
+            CsvKind::Articles => "an article CSV has a header line naming its columns (`id` and `text`) and one row per article",
+            CsvKind::Manifest => "a manifest.csv has a header line naming its columns (`file` and e.g. `outlet`) and one row per file",
+        }
+    }
+}
+
+/// A CSV file's text, ready to parse: decoded (with the process-wide
+/// [`InvalidUtf8`] policy), line ends made `\n`, and checked for what a CSV
+/// parser would accept without a word: nothing at all, JSON, a quote that is
+/// never closed.
+#[derive(Debug)]
+pub(crate) struct CsvText {
+    pub text: String,
+    /// Set when invalid bytes were replaced.
+    pub warning: Option<String>,
+}
+
+pub(crate) fn load_csv(path: &Path, bytes: &[u8], kind: CsvKind) -> Result<CsvText> {
+    let at = Location::file(path);
+    let decoded = decode(&at, bytes)?;
+    let warning = decoded.warning(&at);
+    let text = normalize_line_ends(decoded.text);
+    let start = text.trim_start();
+    if start.is_empty() {
+        return Err(Error::input(
+            at,
+            format!(
+                "empty file{}: {}",
+                if text.is_empty() {
+                    ""
+                } else {
+                    " (only whitespace)"
+                },
+                kind.what()
+            ),
+        ));
+    }
+    if start.starts_with('{') || start.starts_with('[') {
+        let model = start.starts_with('{')
+            && start
+                .get(..4096.min(start.len()))
+                .or(Some(start))
+                .is_some_and(|head| {
+                    head.contains("\"format\": \"stance-model\"")
+                        || head.contains("\"format\":\"stance-model\"")
+                        || head.contains("\"format_version\"")
+                });
+        let problem = if model {
+            format!(
+                "this looks like a model file, not a {}: give models with --model; {}",
+                if kind == CsvKind::Labels {
+                    "label CSV"
+                } else {
+                    "CSV file"
+                },
+                kind.what()
+            )
+        } else {
+            format!(
+                "this looks like JSON, not CSV: {}{}",
+                kind.what(),
+                if kind == CsvKind::Articles {
+                    " (articles as JSON Lines go in a .jsonl file)"
+                } else {
+                    ""
+                }
+            )
+        };
+        return Err(Error::input(at, problem));
+    }
+    if let Some(line) = unclosed_quote(&text) {
+        return Err(Error::input(
+            Location::line(path, line),
+            "a quoted field opened on this line is never closed, so the rest of the file would be read as one field: close the quote (a quote inside a quoted field is written twice, \"\")",
+        ));
+    }
+    Ok(CsvText {
+        text: text.into_owned(),
+        warning,
+    })
+}
+
+/// `\r\n` and lone `\r` line ends as `\n`, so that every reader sees the same lines.
+pub(crate) fn normalize_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return text;
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// The line on which a quoted field opens that never closes, as the `csv`
+/// crate parses quotes (a quote opens a field only at its start; `""` inside
+/// is a quote). Line ends must be `\n`.
+pub(crate) fn unclosed_quote(text: &str) -> Option<u64> {
+    let bytes = text.as_bytes();
+    let mut line = 1u64;
+    let mut opened = 0u64;
+    let mut in_quotes = false;
+    let mut field_start = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_quotes {
+            match b {
+                b'"' if bytes.get(i + 1) == Some(&b'"') => i += 1,
+                b'"' => in_quotes = false,
+                b'\n' => line += 1,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' if field_start => {
+                    in_quotes = true;
+                    opened = line;
+                    field_start = false;
+                }
+                b',' => field_start = true,
+                b'\n' => {
+                    line += 1;
+                    field_start = true;
+                }
+                _ => field_start = false,
+            }
+        }
+        i += 1;
+    }
+    in_quotes.then_some(opened)
+}
+
+/// The header of a CSV file, trimmed and lower-cased; a column named twice
+/// is an error (which of the two would be meant?).
+pub(crate) fn csv_headers<R: std::io::Read>(
+    path: &Path,
+    reader: &mut csv::Reader<R>,
+) -> Result<Vec<String>> {
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(path, e))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            continue;
+        }
+        if let Some(j) = headers[i + 1..].iter().position(|o| o == h) {
+            return Err(Error::input(
+                Location::line(path, 1),
+                format!(
+                    "duplicate column `{h}` (columns {} and {}): rename or remove one of them",
+                    i + 1,
+                    i + 2 + j
+                ),
+            ));
+        }
+    }
+    Ok(headers)
 }
 
 pub(crate) fn csv_error(path: &Path, e: csv::Error) -> Error {
@@ -218,6 +552,12 @@ pub struct Appendable {
     pub added: usize,
     pub unlabeled: usize,
     pub duplicates: usize,
+    /// Rows added whose label or tone had spaces or capitals (read trimmed
+    /// and lower-cased), and the first such value with what it became.
+    pub normalized: usize,
+    pub normalized_example: Option<(String, String)>,
+    /// Things to tell the user that do not stop the addition.
+    pub warnings: Vec<String>,
     /// Every problem found, each naming its line; nothing may be written if
     /// this is not empty.
     pub problems: Vec<Error>,
@@ -231,14 +571,9 @@ pub struct Appendable {
 /// has none.
 pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appendable> {
     let target_bytes = std::fs::read(target).map_err(|e| Error::io(target, e))?;
-    let target_text = decode_utf8(target, &target_bytes)?;
-    let mut target_reader = csv::Reader::from_reader(target_text.as_bytes());
-    let target_headers: Vec<String> = target_reader
-        .headers()
-        .map_err(|e| csv_error(target, e))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+    let target_text = load_csv(target, &target_bytes, CsvKind::Labels)?;
+    let mut target_reader = csv::Reader::from_reader(target_text.text.as_bytes());
+    let target_headers = csv_headers(target, &mut target_reader)?;
     let t_col = |name: &str| target_headers.iter().position(|h| h == name);
     let t_text = t_col("text").or_else(|| t_col("sentence")).ok_or_else(|| {
         Error::input(
@@ -274,16 +609,12 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
     }
 
     let new_bytes = std::fs::read(new).map_err(|e| Error::io(new, e))?;
-    let new_text = decode_utf8(new, &new_bytes)?;
+    let new_text = load_csv(new, &new_bytes, CsvKind::Labels)?;
+    let replaced = new_text.warning.is_some();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(new_text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| csv_error(new, e))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
+        .from_reader(new_text.text.as_bytes());
+    let headers = csv_headers(new, &mut reader)?;
     let n_col = |name: &str| headers.iter().position(|h| h == name);
     let n_text = n_col("text").or_else(|| n_col("sentence")).ok_or_else(|| {
         Error::input(
@@ -294,9 +625,19 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
     let n_label = n_col("label")
         .ok_or_else(|| Error::input(Location::line(new, 1), "missing `label` column"))?;
 
-    let mut out = Appendable::default();
+    let mut out = Appendable {
+        warnings: target_text.warning.into_iter().collect(),
+        ..Appendable::default()
+    };
+    // New rows end their lines the way the file they join does.
+    let terminator = if uses_crlf(&target_bytes) {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
+        .terminator(terminator)
         .from_writer(Vec::new());
     for record in reader.records() {
         let record = match record {
@@ -329,6 +670,17 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
             out.problems.push(Error::input(at, "empty text"));
             continue;
         }
+        if replaced
+            && record
+                .iter()
+                .any(|f| f.contains(char::REPLACEMENT_CHARACTER))
+        {
+            out.problems.push(Error::input(
+                at,
+                "invalid UTF-8 here was read as U+FFFD (--invalid-utf8 replace), and `labels add` never writes replaced text into the label set: fix the bytes of this row (save the file as UTF-8)",
+            ));
+            continue;
+        }
         if !labels.contains(&label) {
             out.problems.push(Error::input(
                 at,
@@ -340,10 +692,15 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
             ));
             continue;
         }
-        let tone = n_col("tone")
-            .and_then(|c| record.get(c))
-            .map(|t| t.trim().to_lowercase())
-            .unwrap_or_default();
+        let raw_tone = n_col("tone").and_then(|c| record.get(c)).unwrap_or("");
+        let tone = raw_tone.trim().to_lowercase();
+        let normalized = if label != raw_label {
+            Some((raw_label.to_string(), label.clone()))
+        } else if tone != raw_tone {
+            Some((raw_tone.to_string(), tone.clone()))
+        } else {
+            None
+        };
         if !tone.is_empty() && t_tone.is_some() && !tones.contains(&tone) {
             out.problems.push(Error::input(
                 at,
@@ -392,6 +749,10 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
             .write_record(&row)
             .map_err(|e| Error::input(at, e.to_string()))?;
         out.added += 1;
+        if let Some(example) = normalized {
+            out.normalized += 1;
+            out.normalized_example.get_or_insert(example);
+        }
     }
     out.bytes = writer
         .into_inner()
@@ -399,12 +760,24 @@ pub fn prepare_append(target: &Path, new: &Path, source: &str) -> Result<Appenda
     Ok(out)
 }
 
+/// Whether a file's first line ends in `\r\n`.
+fn uses_crlf(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r')
+}
+
 /// Append prepared rows to `target`, atomically: the new file is the old
 /// file's bytes, unchanged, followed by the new rows.
 pub fn append(target: &Path, rows: &[u8]) -> Result<()> {
     let mut bytes = std::fs::read(target).map_err(|e| Error::io(target, e))?;
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        bytes.push(b'\n');
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") && !bytes.ends_with(b"\r") {
+        if uses_crlf(&bytes) {
+            bytes.extend_from_slice(b"\r\n");
+        } else {
+            bytes.push(b'\n');
+        }
     }
     bytes.extend_from_slice(rows);
     crate::output::write_atomically(target, &bytes)
@@ -504,5 +877,112 @@ mod tests {
         assert!(problems[0].contains(":2: unknown label"));
         assert!(problems[1].contains(":3: labeled 'hawkish' here but 'neutral'"));
         assert!(problems[2].contains(":4: empty text"));
+    }
+
+    #[test]
+    fn decoding_errors_name_line_byte_and_the_option() {
+        let at = Location::file("f.csv");
+        let e = decode_with(&at, b"ab\ncd\xffe", InvalidUtf8::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "f.csv:2: invalid UTF-8 at byte offset 5 of the file, byte 3 of the line"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("--invalid-utf8 replace"), "{e}");
+        // A byte-order mark counts in the file offset and the first line's bytes.
+        let e = decode_with(&at, b"\xEF\xBB\xBFab\xff", InvalidUtf8::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("f.csv:1: invalid UTF-8 at byte offset 5 of the file, byte 6 of the line"),
+            "{e}"
+        );
+        // The first problem is reported, NUL or invalid byte.
+        let e = decode_with(&at, b"a\0b\xff", InvalidUtf8::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("f.csv:1: NUL byte at byte offset 1"), "{e}");
+        let e = decode_with(&at, b"a\xffb\0", InvalidUtf8::Error)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid UTF-8 at byte offset 1"), "{e}");
+        // Within a line of a file: the line is the record's, no file offset.
+        let e = decode_with(
+            &Location::line("x.jsonl", 7),
+            b"{\"a\xff",
+            InvalidUtf8::Error,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, format!("x.jsonl:7: invalid UTF-8 at byte 4 of the line: save the file as UTF-8, {REPLACE_HINT}"));
+        let e = decode_with(&at, b"\xFE\xFFx", InvalidUtf8::Replace)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("UTF-16"), "{e}");
+    }
+
+    #[test]
+    fn replacing_counts_and_locates_what_it_replaced() {
+        let at = Location::file("f.txt");
+        let d = decode_with(
+            &at,
+            b"\xEF\xBB\xBFok\nRussia\xff\xfe\0talks\n\xc3",
+            InvalidUtf8::Replace,
+        )
+        .unwrap();
+        assert_eq!(d.text, "ok\nRussia\u{fffd}\u{fffd} talks\n\u{fffd}");
+        assert_eq!((d.replaced, d.first_replaced_line), (4, Some(2)));
+        assert!(d.warning(&at).unwrap().starts_with("f.txt:2: 4 invalid"));
+        let d = decode_with(&at, "Russia’s".as_bytes(), InvalidUtf8::Replace).unwrap();
+        assert!(matches!(d.text, Cow::Borrowed("Russia’s")));
+        assert_eq!(d.warning(&at), None);
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_where_they_open() {
+        assert_eq!(unclosed_quote("a,b\n\"x, \"\"y\"\"\nz\",c\n"), None);
+        assert_eq!(unclosed_quote("a,b\nc,d\"e\n"), None); // a quote inside a field is text
+        assert_eq!(unclosed_quote("a,b\nc,\"d\ne,f\n"), Some(2));
+        assert_eq!(unclosed_quote("a\n\"\"\"\n"), Some(2));
+    }
+
+    #[test]
+    fn line_ends_are_normalized() {
+        assert_eq!(
+            normalize_line_ends(Cow::Borrowed("a\r\nb\rc\n")),
+            "a\nb\nc\n"
+        );
+        assert!(matches!(
+            normalize_line_ends(Cow::Borrowed("a\nb")),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn json_is_not_taken_for_a_label_file() {
+        let f = file("{\n  \"format\": \"stance-model\",\n  \"format_version\": 1\n}\n");
+        let e = read(f.path(), "label").unwrap_err().to_string();
+        assert!(
+            e.contains("this looks like a model file, not a label CSV"),
+            "{e}"
+        );
+        let f = file("[{\"text\": \"a\"}]");
+        let e = read(f.path(), "label").unwrap_err().to_string();
+        assert!(e.contains("this looks like JSON, not CSV"), "{e}");
+    }
+
+    #[test]
+    fn append_keeps_crlf_line_ends() {
+        let target = file("text,label\r\nOld.,hawkish\r\nOlder.,neutral");
+        let new = file("text,label\nNew.,neutral\n");
+        let prepared = prepare_append(target.path(), new.path(), "added").unwrap();
+        append(target.path(), &prepared.bytes).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(target.path()).unwrap(),
+            "text,label\r\nOld.,hawkish\r\nOlder.,neutral\r\nNew.,neutral\r\n"
+        );
     }
 }

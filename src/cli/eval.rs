@@ -106,6 +106,9 @@ fn score_head(
 ) -> Result<Metrics> {
     let head = &model.heads()[h];
     let file = labels::read(test, column)?;
+    for w in &file.warnings {
+        eprintln!("stance: warning: {w}");
+    }
     if file.unlabeled > 0 && head.task == stance::model::STANCE {
         bail!(Error::input(
             stance::error::Location::file(test),

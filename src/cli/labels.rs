@@ -46,6 +46,9 @@ pub fn run(args: LabelsArgs) -> Result<Outcome> {
 
 fn add(new: &std::path::Path, into: &std::path::Path, source: &str) -> Result<Outcome> {
     let prepared = labels::prepare_append(into, new, source)?;
+    for w in &prepared.warnings {
+        eprintln!("stance: warning: {w}");
+    }
     if !prepared.problems.is_empty() {
         for problem in &prepared.problems {
             eprintln!("stance: {problem}");
@@ -55,6 +58,13 @@ fn add(new: &std::path::Path, into: &std::path::Path, source: &str) -> Result<Ou
             prepared.problems.len(),
             new.display(),
             into.display()
+        );
+    }
+    if let Some((raw, label)) = &prepared.normalized_example {
+        eprintln!(
+            "stance: note: {} row(s) of {} had a label or tone with spaces or capitals, added trimmed and lower-cased (e.g. {raw:?} → {label:?})",
+            prepared.normalized,
+            new.display()
         );
     }
     if prepared.added > 0 {
@@ -72,6 +82,9 @@ fn add(new: &std::path::Path, into: &std::path::Path, source: &str) -> Result<Ou
 
 fn stats(file: &std::path::Path) -> Result<Outcome> {
     let lf = labels::read(file, "label")?;
+    for w in &lf.warnings {
+        eprintln!("stance: warning: {w}");
+    }
     let mut table: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let mut sources: Vec<String> = Vec::new();
     for row in &lf.rows {

@@ -32,13 +32,29 @@ pub const EXIT_SKIPPED: u8 = 3;
         each article. A model trained on data/labels.csv is built in; train your own with `stance train`.\n\n\
         Inputs (PATH): a .txt file, a directory of .txt files (metadata from manifest.csv beside them), \
         a .jsonl file ({\"id\", \"text\", optional outlet, date, title, url} per line), a .csv file \
-        (id, text and the same optional columns), or - for JSONL on standard input.\n\n\
+        (id, text and the same optional columns), or - for JSONL on standard input. \
+        Input is UTF-8 (a byte-order mark is ignored; CRLF and CR line ends read as LF); HTML markup \
+        in article text is stripped and entities decoded. Invalid UTF-8 stops with the file, line \
+        and byte unless --invalid-utf8 replace.\n\n\
         Exit status: 0 success, 1 error (no output written), 2 bad usage, 3 done but some inputs skipped, \
         130 interrupted by Ctrl-C (143 SIGTERM; unfinished output files removed)."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Bytes that are not UTF-8, and NUL bytes, in articles and label files:
+    /// `error` stops and names the file, line and byte; `replace` reads each
+    /// invalid sequence as U+FFFD and each NUL as a space, and says so (only
+    /// what is read changes; no file is rewritten, and `labels add` never
+    /// writes replaced text into a label set).
+    #[arg(long, global = true, value_enum, default_value_t = InvalidUtf8::Error, value_name = "WHAT")]
+    pub invalid_utf8: InvalidUtf8,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidUtf8 {
+    Error,
+    Replace,
 }
 
 #[derive(Subcommand, Debug)]
@@ -67,6 +83,10 @@ pub enum Outcome {
 }
 
 pub fn run(cli: Cli) -> Result<Outcome> {
+    stance::labels::set_invalid_utf8(match cli.invalid_utf8 {
+        InvalidUtf8::Error => stance::labels::InvalidUtf8::Error,
+        InvalidUtf8::Replace => stance::labels::InvalidUtf8::Replace,
+    });
     match cli.command {
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
@@ -185,6 +205,7 @@ pub fn classify_all<T: Send>(
     };
     let mut read = 0usize;
     let mut skipped = 0usize;
+    let mut warnings = 0usize;
     let started = std::time::Instant::now();
 
     let run_batch =
@@ -230,26 +251,48 @@ pub fn classify_all<T: Send>(
                     skipped += 1;
                 }
                 Read::Failed(err) => return Err(err.into()),
+                Read::Warning(w) => {
+                    warnings += 1;
+                    if warnings <= MAX_WARNINGS {
+                        progress.suspend(|| eprintln!("stance: warning: {w}"));
+                    }
+                }
             }
         }
         Ok(())
     })?;
     progress.finish_and_clear();
+    if warnings > MAX_WARNINGS {
+        eprintln!(
+            "stance: warning: {} more article(s) with invalid bytes read as U+FFFD",
+            warnings - MAX_WARNINGS
+        );
+    }
     if read == 0 {
         anyhow::bail!(
-            "empty corpus: no article could be read from {}",
+            "empty corpus: no article could be read from {}{}",
             paths
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if skipped > 0 {
+                " (every article was skipped: see the messages above)"
+            } else {
+                ""
+            }
         );
     }
     Ok(skipped)
 }
 
+/// Warnings shown one by one; the rest are counted.
+const MAX_WARNINGS: usize = 10;
+
 /// What the reader thread sends.
 enum Read {
+    /// Something noticed in an article that was read all the same.
+    Warning(String),
     Batch(Vec<Article>),
     /// An unreadable article or path, skipped.
     Skipped(stance::Error),
@@ -282,7 +325,12 @@ fn read_batches(paths: &[PathBuf], strict: bool, sender: &std::sync::mpsc::SyncS
         };
         for item in items {
             match item {
-                Ok(article) => {
+                Ok(mut article) => {
+                    for w in std::mem::take(&mut article.warnings) {
+                        if sender.send(Read::Warning(w)).is_err() {
+                            return;
+                        }
+                    }
                     pending_bytes += article.body.len();
                     pending.push(article);
                     if pending.len() >= BATCH_ARTICLES || pending_bytes >= BATCH_BYTES {

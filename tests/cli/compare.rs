@@ -200,8 +200,10 @@ fn report_is_self_contained_and_escapes_article_text() {
     assert!(page.contains("removed as page furniture") && page.contains("FluffyFooFoo"));
     assert!(page.contains("class=\"s hawkish\"") && page.contains("data-p=\"stance: conciliatory"));
 
+    // Markup in article text is stripped on reading; markup spelled with
+    // entities is text, and must reach the page escaped.
     let jsonl = dir.path().join("evil.jsonl");
-    std::fs::write(&jsonl, "{\"id\":\"x<y>\",\"text\":\"Russia said <script>alert(1)</script> nothing. Talks & more talks.\",\"outlet\":\"A&B\"}\n").unwrap();
+    std::fs::write(&jsonl, "{\"id\":\"x<y>\",\"text\":\"Russia said &lt;script&gt;alert(1)&lt;/script&gt; nothing. Talks & more talks.\",\"outlet\":\"A&B\"}\n").unwrap();
     let html = dir.path().join("evil.html");
     stance(&[
         "report",

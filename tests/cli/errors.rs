@@ -1,5 +1,7 @@
 //! Bad input: every case exits non-zero with a message naming the file (and
-//! line where there is one), never panics, and leaves no output file.
+//! line where there is one), never panics, and leaves no output file. The
+//! inventory of hostile article and label input, one test per case, is in
+//! `hostile_input`.
 
 use crate::util::*;
 use std::path::Path;
@@ -26,13 +28,13 @@ fn small_model(dir: &Path) -> std::path::PathBuf {
     model
 }
 
-fn write(dir: &Path, name: &str, content: &[u8]) -> String {
+pub fn write(dir: &Path, name: &str, content: &[u8]) -> String {
     let path = dir.join(name);
     std::fs::write(&path, content).unwrap();
     path.to_str().unwrap().to_string()
 }
 
-fn assert_no_output(dir: &Path, name: &str) {
+pub fn assert_no_output(dir: &Path, name: &str) {
     assert!(!dir.join(name).exists(), "{name} was written");
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -64,11 +66,6 @@ fn label_file_errors_name_file_and_line() {
             "empty_text.csv:3: empty text",
         ),
         (
-            "bad_utf8.csv",
-            b"text,label\nok,neutral\nRussia \xff lies,hawkish\n",
-            "bad_utf8.csv:3: invalid UTF-8",
-        ),
-        (
             "typo.csv",
             b"text,label\na.,hawkish\nb.,hawkish\nc.,neutral\nd.,neutral\ne.,hawkihs\n",
             "typo.csv:6: unknown label 'hawkihs'",
@@ -77,11 +74,6 @@ fn label_file_errors_name_file_and_line() {
             "invalid.csv",
             b"text,label\na.,hawk ish\n",
             "invalid.csv:2: invalid label",
-        ),
-        (
-            "ragged.csv",
-            b"text,label\na.,neutral,extra\n",
-            "ragged.csv:2: row has 3 fields",
         ),
         (
             "all_empty.csv",
@@ -119,16 +111,6 @@ fn test_file_errors() {
     let dir = tempdir();
     let model = small_model(dir.path());
     let m = model.to_str().unwrap();
-    let unknown = write(
-        dir.path(),
-        "unknown.csv",
-        b"text,label\nRates rose.,dovish\n",
-    );
-    let err = stance(&["eval", "--model", m, "--test", &unknown]).assert_fails();
-    assert!(
-        err.contains("unknown.csv:2: unknown label 'dovish'"),
-        "{err}"
-    );
     let empty = write(dir.path(), "empty.csv", b"text,label\nRussia lies.,\n");
     let err = stance(&["eval", "--model", m, "--test", &empty]).assert_fails();
     assert!(
@@ -213,61 +195,14 @@ fn model_errors() {
 #[test]
 fn corpus_errors() {
     let dir = tempdir();
-    let empty_dir = dir.path().join("empty");
-    std::fs::create_dir(&empty_dir).unwrap();
     let out = dir.path().join("out.csv");
     let o = out.to_str().unwrap();
 
-    let err = stance(&["profile", empty_dir.to_str().unwrap(), "--out", o]).assert_fails();
-    assert!(
-        err.contains("no .txt files") && err.contains("empty corpus"),
-        "{err}"
-    );
     let err = stance(&["profile", "does/not/exist", "--out", o]).assert_fails();
     assert!(err.contains("does/not/exist"), "{err}");
-    let bad = write(dir.path(), "bad.txt", b"Russia \xfe\xff talks.\n");
-    let err = stance(&["classify", &bad, "--out", o]).assert_fails();
-    assert!(err.contains("bad.txt:1: invalid UTF-8"), "{err}");
-    let blank = write(dir.path(), "blank.txt", b"   \n\n");
-    let err = stance(&["classify", &blank, "--out", o]).assert_fails();
-    assert!(err.contains("blank.txt: empty article"), "{err}");
-    let jsonl = write(dir.path(), "x.jsonl", b"{\"id\": \"a\"}\n[1]\n");
-    let err = stance(&["classify", &jsonl, "--out", o]).assert_fails();
-    assert!(
-        err.contains("x.jsonl:1: missing \"text\"")
-            && err.contains("x.jsonl:2: each line must be a JSON object"),
-        "{err}"
-    );
     let unsupported = write(dir.path(), "x.pdf", b"%PDF");
     let err = stance(&["classify", &unsupported, "--out", o]).assert_fails();
     assert!(err.contains("unsupported file type"), "{err}");
-    assert_no_output(dir.path(), "out.csv");
-}
-
-#[test]
-fn one_bad_article_is_skipped_and_reported() {
-    let dir = tempdir();
-    let good = write(
-        dir.path(),
-        "good.txt",
-        b"Russia must be punished. Talks resumed in Geneva.\n",
-    );
-    let bad = write(dir.path(), "bad.txt", b"\xff\xfe");
-    let out = dir.path().join("out.csv");
-    let err = stance(&["classify", &good, &bad, "--out", out.to_str().unwrap()]).assert_exit(3);
-    assert!(err.contains("skipped") && err.contains("bad.txt"), "{err}");
-    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 3);
-    // --strict makes it fatal, and nothing is written.
-    std::fs::remove_file(&out).unwrap();
-    stance(&[
-        "classify",
-        &good,
-        &bad,
-        "--strict",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .assert_fails();
     assert_no_output(dir.path(), "out.csv");
 }
 

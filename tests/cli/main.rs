@@ -3,6 +3,7 @@
 
 mod compare;
 mod errors;
+mod hostile_input;
 mod hostile_output;
 mod model_files;
 mod pipeline;
