@@ -149,43 +149,40 @@ fn trim(text: &str, range: Range<usize>) -> Range<usize> {
 
 fn split_block(text: &str, block: Range<usize>, out: &mut Vec<Range<usize>>) {
     let s = &text[block.clone()];
-    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    // Positions are byte offsets into `s`; no per-character buffer, so a
+    // one-paragraph article of any size needs no memory beyond its text.
+    let at = |p: usize| s[p..].chars().next();
+    let skip = |mut p: usize, pred: fn(char) -> bool| {
+        while let Some(c) = at(p).filter(|&c| pred(c)) {
+            p += c.len_utf8();
+        }
+        p
+    };
     let mut sentence_start = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let (_, c) = chars[i];
+    while let Some(c) = at(i) {
         if !is_terminal(c) {
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
         // The run of terminal marks ("?!", "...") and closing quotes after it.
         let run_start = i;
-        let mut j = i;
-        while j < chars.len() && is_terminal(chars[j].1) {
-            j += 1;
-        }
-        let run: String = chars[run_start..j].iter().map(|&(_, c)| c).collect();
-        let mut k = j;
-        while k < chars.len() && is_closing(chars[k].1) {
-            k += 1;
-        }
+        let j = skip(i, is_terminal);
+        let run = &s[run_start..j];
+        let k = skip(j, is_closing);
         let closed = k > j;
-        if k == chars.len() {
+        let Some(after) = at(k) else {
             break; // the block's end closes the sentence anyway
-        }
-        if !chars[k].1.is_whitespace() {
-            i = k.max(i + 1);
+        };
+        if !after.is_whitespace() {
+            i = k.max(j);
             continue; // "3.5", "U.S.-Russia", "Yahoo!News"
         }
-        let mut n = k;
-        while n < chars.len() && chars[n].1.is_whitespace() {
-            n += 1;
-        }
-        let next_word = word_at(s, &chars, n);
-        if ends_sentence(s, &chars, run_start, &run, closed, next_word) {
-            let end = if k < chars.len() { chars[k].0 } else { s.len() };
-            push(out, block.start + sentence_start, block.start + end, text);
-            sentence_start = chars[n].0;
+        let n = skip(k, char::is_whitespace);
+        let next_word = word_at(s, n);
+        if ends_sentence(s, run_start, run, closed, next_word) {
+            push(out, block.start + sentence_start, block.start + k, text);
+            sentence_start = n;
         }
         i = n;
     }
@@ -199,37 +196,24 @@ fn push(out: &mut Vec<Range<usize>>, start: usize, end: usize, text: &str) {
     }
 }
 
-/// The word starting at char index `n`, after any opening quotes.
-fn word_at<'a>(s: &'a str, chars: &[(usize, char)], n: usize) -> &'a str {
-    let mut m = n;
-    while m < chars.len() && is_opening(chars[m].1) {
-        m += 1;
-    }
-    let start = chars.get(m).map_or(s.len(), |&(b, _)| b);
-    let rest = &s[start..];
+/// The word starting at byte `n`, after any opening quotes.
+fn word_at(s: &str, n: usize) -> &str {
+    let rest = s[n..].trim_start_matches(is_opening);
     let end = rest
         .find(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .unwrap_or(rest.len());
     &rest[..end]
 }
 
-/// The whole whitespace-delimited word that ends just before char index `i`.
-fn word_before<'a>(s: &'a str, chars: &[(usize, char)], i: usize) -> &'a str {
-    let end = chars[i].0;
+/// The whole whitespace-delimited word that ends just before byte `end`.
+fn word_before(s: &str, end: usize) -> &str {
     let start = s[..end]
         .rfind(|c: char| c.is_whitespace() || is_opening(c) || c == '—' || c == '-')
         .map_or(0, |p| p + s[p..].chars().next().map_or(1, char::len_utf8));
     &s[start..end]
 }
 
-fn ends_sentence(
-    s: &str,
-    chars: &[(usize, char)],
-    run_start: usize,
-    run: &str,
-    closed: bool,
-    next_word: &str,
-) -> bool {
+fn ends_sentence(s: &str, run_start: usize, run: &str, closed: bool, next_word: &str) -> bool {
     let Some(first) = next_word.chars().next() else {
         // Next is punctuation such as a dash or bracket: a boundary only
         // after ? or ! or a quote closing the sentence.
@@ -241,7 +225,7 @@ fn ends_sentence(
     if run != "." || closed {
         return true;
     }
-    let word = word_before(s, chars, run_start);
+    let word = word_before(s, run_start);
     let bare = word.trim_start_matches(|c: char| !c.is_alphanumeric());
     let lower = bare.to_lowercase();
     let mut letters = bare.chars();

@@ -409,6 +409,8 @@ mod tests {
                     alpha: 1.0,
                     max_iterations: 100,
                     gradient_tolerance: 1e-4,
+                    class_weight: Default::default(),
+                    class_repeats: Default::default(),
                 },
                 convergence: Convergence {
                     gradient_max: 1e-5,
