@@ -54,8 +54,12 @@ fn article(id: usize, body: String) -> Article {
     }
 }
 
+/// One classified sentence in comparable form: start, end, text, labels,
+/// probabilities.
+type Row = (usize, usize, String, Vec<String>, Vec<Vec<f64>>);
+
 /// What classifying an article gave, in comparable form.
-fn results(c: &Classified) -> Vec<(usize, usize, String, Vec<String>, Vec<Vec<f64>>)> {
+fn results(c: &Classified) -> Vec<Row> {
     c.sentences
         .iter()
         .map(|s| {
@@ -97,7 +101,7 @@ proptest! {
     #[test]
     fn probabilities_are_a_distribution(text in news_text()) {
         let mut scorer = model().scorer();
-        for r in stance::segment::sentences(&text).into_iter().chain([0..text.len()]) {
+        for r in stance::segment::sentences(&text).into_iter().chain(std::iter::once(0..text.len())) {
             let predictions = scorer.score(&text[r]);
             prop_assert_eq!(predictions.len(), model().heads().len());
             for (p, head) in predictions.iter().zip(model().heads()) {
@@ -206,7 +210,7 @@ mod save_load {
         fn save_load_predicts_identically(text in news_text()) {
             let (again, _) = reloaded();
             let (mut a, mut b) = (model().scorer(), again.scorer());
-            for r in stance::segment::sentences(&text).into_iter().chain([0..text.len()]) {
+            for r in stance::segment::sentences(&text).into_iter().chain(std::iter::once(0..text.len())) {
                 let s = &text[r];
                 prop_assert_eq!(a.score(s), b.score(s));
             }

@@ -67,15 +67,6 @@ fn run(target: &str, dir: &Path, data: &[u8]) -> Summary {
     }
 }
 
-/// Replay one saved input of `target` (its file name under
-/// `tests/fuzz/regressions/<target>/`).
-fn replay(target: &str, name: &str) -> Summary {
-    let path = fuzz_dir().join("regressions").join(target).join(name);
-    let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let dir = tempfile::tempdir().unwrap();
-    run(target, dir.path(), &data)
-}
-
 #[test]
 fn every_target_has_seeds() {
     for target in TARGETS {
