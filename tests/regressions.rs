@@ -118,3 +118,29 @@ fn seeds_give_what_they_were_written_for() {
     let s = seed("model", "seed-tiny.json");
     assert_eq!((s.ok, s.errors.len()), (1, 0));
 }
+
+/// Found by the `labels` target: a label file whose header ends in a bare
+/// `\r` (old Mac line endings) is read as CSV rows like any other. The csv
+/// crate counts lines by `\n` only, so such rows all report line 1; the
+/// check asserts non-decreasing lines for that reason.
+#[test]
+fn label_file_with_bare_cr_line_endings() {
+    let path = fuzz_dir().join("regressions/labels/cr-line-endings.csv");
+    let file = stance::labels::read(&path, "label").unwrap();
+    assert_eq!(
+        (file.total_rows, file.rows.len(), file.unlabeled),
+        (2, 1, 1)
+    );
+    assert_eq!(file.rows[0].text, "Russia lies.");
+    assert!(file.rows[0].label.starts_with("hawk") && file.rows[0].label.ends_with("leeutral"));
+    let dir = tempfile::tempdir().unwrap();
+    let summary = run("labels", dir.path(), &std::fs::read(&path).unwrap());
+    assert!(
+        summary
+            .errors
+            .iter()
+            .any(|e| e.contains("missing `tone` column")),
+        "{:?}",
+        summary.errors
+    );
+}
