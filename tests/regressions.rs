@@ -160,3 +160,18 @@ fn saved_weights_reload_exactly() {
     let summary = run("model", Path::new("."), &std::fs::read(&path).unwrap());
     assert_eq!((summary.ok, summary.errors.len()), (1, 0));
 }
+
+/// A model with finite but huge weights (1e308) loaded, then scored every
+/// sentence NaN: the weights summed to infinity. Now it is refused on load.
+#[test]
+fn huge_weights_are_refused_on_load() {
+    let path = fuzz_dir().join("regressions/model/huge-weights.json");
+    let err = stance::model::store::load(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("huge-weights.json")
+            && err.contains("head 'stance' contains a non-finite weight or one beyond"),
+        "{err}"
+    );
+    let summary = run("model", Path::new("."), &std::fs::read(&path).unwrap());
+    assert_eq!((summary.ok, summary.errors.len()), (0, 1));
+}
