@@ -269,6 +269,16 @@ impl<'de> Visitor<'de> for &mut Census {
     }
 }
 
+/// Largest idf or weight a model may hold. Rows are L2-normalized, so with
+/// values within this bound every score, and so every probability, is
+/// finite; beyond it finite weights can sum to infinity and give NaN.
+/// Trained models are many orders of magnitude below it.
+const MAX_MAGNITUDE: f64 = 1e100;
+
+fn plausible(v: f64) -> bool {
+    v.is_finite() && v.abs() <= MAX_MAGNITUDE
+}
+
 /// Check every shape and value the classifier relies on.
 pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
     let nf = file.features.vocabulary.len();
@@ -284,8 +294,10 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
             file.features.settings.ngram_max
         ));
     }
-    if file.features.idf.iter().any(|v| !v.is_finite()) {
-        return Err("idf contains a non-finite value".into());
+    if file.features.idf.iter().any(|v| !plausible(*v)) {
+        return Err(format!(
+            "idf contains a non-finite value or one beyond ±{MAX_MAGNITUDE:e}"
+        ));
     }
     if let Some(term) = first_duplicate(&file.features.vocabulary) {
         return Err(format!("the vocabulary has the term '{term}' twice"));
@@ -332,9 +344,12 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
             .intercepts
             .iter()
             .chain(head.coefficients.iter().flatten())
-            .all(|v| v.is_finite());
+            .all(|v| plausible(*v));
         if !finite {
-            return Err(format!("head '{}' contains a non-finite weight", head.task));
+            return Err(format!(
+                "head '{}' contains a non-finite weight or one beyond ±{MAX_MAGNITUDE:e}",
+                head.task
+            ));
         }
     }
     Ok(())
