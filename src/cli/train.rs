@@ -126,7 +126,8 @@ pub struct SettingsArgs {
     pub min_df: Vec<usize>,
     /// Class weightings to try: `balanced` makes rows of rarer classes count
     /// more (each class's rows repeated round(largest class ÷ its size)
-    /// times), so that every class weighs about the same in the loss.
+    /// times), so that every class weighs about the same in the loss. With
+    /// --no-cv: none unless given.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().class_weights, value_name = "W,...")]
     pub class_weight: Vec<ClassWeight>,
     /// Keep at most this many terms (most frequent first).

@@ -587,11 +587,18 @@ pub struct Selection {
 impl Selection {
     /// Settings given by the user, not searched: the grid's only point.
     pub fn fixed(grid: &Grid) -> Result<Selection> {
+        // Class weighting was added to the grid later than the others: left
+        // at its default, fixed settings train unweighted, as they always did.
+        let class_weights = if grid.class_weights == Grid::default().class_weights {
+            &[ClassWeight::None][..]
+        } else {
+            grid.class_weights.as_slice()
+        };
         let (&[alpha], &[ngram_max], &[min_df], &[class_weight]) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
             grid.min_df.as_slice(),
-            grid.class_weights.as_slice(),
+            class_weights,
         ) else {
             return Err(Error::Setting(
                 "without cross-validation, give exactly one value each for --alpha, --ngram-max, --min-df and --class-weight".into(),
