@@ -71,7 +71,7 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
         let h = &head.hyperparameters;
         writeln!(
             s,
-            "Multinomial logistic regression (linfa-logistic): alpha {} (scikit-learn C = {:.3}), iteration limit {}, gradient tolerance {}. Solver {} (largest gradient component {:.2e}).\n",
+            "Multinomial logistic regression (linfa-logistic): alpha {} (scikit-learn C = {:.3}), iteration limit {}, gradient tolerance {} per training row (scikit-learn's `tol`: the solver stops when the gradient of the summed loss has an L2 norm below tolerance × rows). Solver {} (largest gradient component of the summed loss {:.2e}).\n",
             h.alpha,
             1.0 / h.alpha,
             h.max_iterations,

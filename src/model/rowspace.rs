@@ -122,7 +122,7 @@ fn pivoted_cholesky(gram: &Array2<f64>) -> (Array2<f64>, Vec<usize>) {
             }
             let li = &l[i * n..i * n + r];
             let lp = &l[lp_start..lp_end];
-            let dot: f64 = li.iter().zip(lp).map(|(a, b)| a * b).sum();
+            let dot = dot(li, lp);
             let v = (gram[[i, p]] - dot) / pivot_value;
             l[i * n + r] = v;
             diag[i] -= v * v;
@@ -130,6 +130,26 @@ fn pivoted_cholesky(gram: &Array2<f64>) -> (Array2<f64>, Vec<usize>) {
         r += 1;
     }
     (Array2::from_shape_fn((n, r), |(i, j)| l[i * n + j]), pivots)
+}
+
+/// Dot product with eight independent sums, which the compiler turns into
+/// vector instructions (one running sum cannot be reordered). This loop is
+/// where the factorization spends its time.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 8];
+    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f64 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a8.zip(b8) {
+        for k in 0..8 {
+            sums[k] += x[k] * y[k];
+        }
+    }
+    sums.iter().sum::<f64>() + tail
 }
 
 #[cfg(test)]

@@ -244,6 +244,9 @@ pub struct TrainOptions {
     pub folds: usize,
     pub seed: u64,
     pub max_iterations: u64,
+    /// Per training row: the solver stops when the gradient of the summed
+    /// loss has an L2 norm below this × rows (scikit-learn's `tol`, which
+    /// bounds the largest component of its mean loss's gradient).
     pub gradient_tolerance: f64,
 }
 
@@ -352,6 +355,10 @@ pub fn fit_path(
         .flat_map(|i| std::iter::repeat_n(i, repeats[y[i]]))
         .collect();
     let scale = rows.len() as f64 / y.len() as f64;
+    // The tolerance is per row, as scikit-learn's `tol` is on the gradient
+    // of its mean loss; linfa's objective sums over the rows, and its
+    // tolerance bounds the gradient's L2 norm, so it is at least as strict.
+    let gradient_tolerance = opts.gradient_tolerance * rows.len() as f64;
     let z = if rows.len() == y.len() {
         rs.z.clone()
     } else {
@@ -367,7 +374,7 @@ pub fn fit_path(
         let mut params = MultiLogisticRegression::default()
             .alpha(alpha)
             .max_iterations(opts.max_iterations)
-            .gradient_tolerance(opts.gradient_tolerance);
+            .gradient_tolerance(gradient_tolerance);
         if let Some(init) = start.take() {
             params = params.initial_params(init);
         }
@@ -397,7 +404,7 @@ pub fn fit_path(
                 gradient_max,
                 // linfa stops silently at max_iterations: judge convergence
                 // from the gradient itself.
-                converged: gradient_max <= CONVERGED_GRADIENT,
+                converged: gradient_max <= gradient_tolerance,
                 iterations_allowed: opts.max_iterations,
             },
             class_repeats: repeats.clone(),
@@ -405,10 +412,6 @@ pub fn fit_path(
     }
     Ok(fits)
 }
-
-/// A solution counts as converged when no component of the gradient of the
-/// summed loss exceeds this: far below what moves any probability visibly.
-pub const CONVERGED_GRADIENT: f64 = 1e-3;
 
 /// Largest absolute component of the gradient of linfa's objective
 /// (summed cross-entropy + ½·alpha·‖W‖², intercept unpenalized).
