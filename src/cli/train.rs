@@ -222,22 +222,25 @@ pub fn load_dataset(
     Ok((ds, files))
 }
 
-/// The creation time: now, or `SOURCE_DATE_EPOCH` for reproducible builds.
+/// The creation time: now, or `SOURCE_DATE_EPOCH` for reproducible builds
+/// (empty counts as unset, as the reproducible-builds specification asks).
 fn created() -> Result<String> {
     let time = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(secs) => {
+        Ok(secs) if !secs.trim().is_empty() => {
             let secs: u64 = secs
                 .trim()
                 .parse()
                 .context("SOURCE_DATE_EPOCH must be whole seconds")?;
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
         }
-        Err(_) => std::time::SystemTime::now(),
+        _ => std::time::SystemTime::now(),
     };
     Ok(humantime::format_rfc3339_seconds(time).to_string())
 }
 
 pub fn run(args: TrainArgs) -> Result<Outcome> {
+    // Read before the slow part, so a bad value fails at once.
+    let created = created()?;
     if args.out.exists() && !args.force {
         bail!(
             "{} exists; pass --force to replace it (it is replaced only if training succeeds)",
@@ -321,7 +324,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     let file = ModelFile {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
-        created: created()?,
+        created,
         analyzer: AnalyzerInfo::default(),
         features: FeaturesFile {
             settings: tfidf.settings.clone(),
