@@ -80,8 +80,17 @@ impl Analyzer {
         let mut rest = text;
         while let Some((raw, after)) = next_raw_token(rest) {
             rest = after;
-            let negated = self.normalize(raw);
-            let word = self.word.trim_end_matches('.');
+            // Most tokens are plain lower-case ASCII words that normalizing
+            // leaves as they are: look those up as they stand.
+            let plain = raw
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+            let negated = !plain && self.normalize(raw);
+            let word = if plain {
+                raw
+            } else {
+                self.word.trim_end_matches('.')
+            };
             if !word.is_empty() {
                 match self.cache.get(word) {
                     Some((stem, hash)) => f(stem, *hash),
@@ -216,6 +225,27 @@ fn is_dotted_abbreviation(before: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_words_and_normalized_words_agree() {
+        // Lower-case ASCII words skip normalization; capitalized ones go
+        // through it. Both must give the same stems and hashes.
+        let plain = "sanctions talks 2016 russia ceasefire negotiating diplomats";
+        let mut a = Analyzer::new();
+        let (mut stems, mut hashes) = (Vec::new(), Vec::new());
+        a.tokens(plain, &mut stems);
+        a.token_hashes(plain, &mut hashes);
+        let mut b = Analyzer::new();
+        let shouted = plain.to_uppercase();
+        let (mut stems_b, mut hashes_b) = (Vec::new(), Vec::new());
+        b.tokens(&shouted, &mut stems_b);
+        b.token_hashes(&shouted, &mut hashes_b);
+        assert_eq!(stems, stems_b);
+        assert_eq!(hashes, hashes_b);
+        assert_eq!(stems[0], "sanction");
+        let expected: Vec<u64> = stems.iter().map(|s| term_hash(s)).collect();
+        assert_eq!(hashes, expected);
+    }
 
     fn toks(text: &str) -> Vec<String> {
         Analyzer::new().analyze(text)

@@ -103,10 +103,11 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
 fn blocks(text: &str) -> Vec<Range<usize>> {
     let mut lines: Vec<Range<usize>> = Vec::new();
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if c == '\n' || c == '\r' {
+    // Bytes, not characters: ASCII bytes never occur inside a multi-byte one.
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if b == b'\n' || b == b'\r' {
             lines.push(start..i);
-            start = i + c.len_utf8();
+            start = i + 1;
         }
     }
     lines.push(start..text.len());
@@ -160,7 +161,15 @@ fn split_block(text: &str, block: Range<usize>, out: &mut Vec<Range<usize>>) {
     };
     let mut sentence_start = 0;
     let mut i = 0;
-    while let Some(c) = at(i) {
+    // Jump to the next byte that can start a terminal mark: '.', '?' and '!'
+    // are ASCII, which never occurs inside a multi-byte character, and '…'
+    // (E2 80 A6) starts with 0xE2.
+    while let Some(skipped) = s.as_bytes()[i..]
+        .iter()
+        .position(|&b| matches!(b, b'.' | b'?' | b'!' | 0xE2))
+    {
+        i += skipped;
+        let Some(c) = at(i) else { break };
         if !is_terminal(c) {
             i += c.len_utf8();
             continue;

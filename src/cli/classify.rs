@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use stance::model::Model;
 use stance::profile::{self, Classified, Profile};
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -110,21 +111,24 @@ pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
                 .from_writer(&mut bytes);
-            let outlet = c.article.outlet.clone().unwrap_or_default();
-            let mut record: Vec<String> = Vec::new();
+            let outlet = c.article.outlet.as_deref().unwrap_or_default();
+            let mut number = String::new();
             for s in &c.sentences {
-                record.clear();
-                record.extend([
-                    c.article.id.clone(),
-                    outlet.clone(),
-                    s.index.to_string(),
-                    s.text.clone(),
-                ]);
+                w.write_field(&c.article.id)?;
+                w.write_field(outlet)?;
+                number.clear();
+                write!(number, "{}", s.index)?;
+                w.write_field(&number)?;
+                w.write_field(&s.text)?;
                 for h in 0..columns.len() {
-                    record.push(s.labels[h].clone());
-                    record.extend(s.probabilities[h].iter().map(|p| format!("{p:.6}")));
+                    w.write_field(&s.labels[h])?;
+                    for p in &s.probabilities[h] {
+                        number.clear();
+                        write!(number, "{p:.6}")?;
+                        w.write_field(&number)?;
+                    }
                 }
-                w.write_record(&record)?;
+                w.write_record(None::<&[u8]>)?;
             }
             w.flush()?;
         } else {

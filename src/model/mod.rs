@@ -245,8 +245,9 @@ impl Model {
                 *s += v * wc;
             }
         }
+        softmax_in_place(&mut scores);
         Prediction {
-            probabilities: softmax(&scores),
+            probabilities: scores,
         }
     }
 
@@ -286,10 +287,22 @@ impl Scorer<'_> {
 }
 
 pub fn softmax(scores: &[f64]) -> Vec<f64> {
+    let mut p = scores.to_vec();
+    softmax_in_place(&mut p);
+    p
+}
+
+/// Scores → probabilities, without allocating (the hot path).
+fn softmax_in_place(scores: &mut [f64]) {
     let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let exps: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
-    let sum: f64 = exps.iter().sum();
-    exps.into_iter().map(|e| e / sum).collect()
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = (*s - max).exp();
+        sum += *s;
+    }
+    for s in scores.iter_mut() {
+        *s /= sum;
+    }
 }
 
 #[cfg(test)]
