@@ -172,8 +172,22 @@ fn is_connector(c: char) -> bool {
 /// possibly joined by single connectors ("U.S", "cease-fire", "1,903").
 /// A comma joins only digits.
 fn next_raw_token(s: &str) -> Option<(&str, &str)> {
-    let start = s.find(|c: char| c.is_alphanumeric())?;
+    // ASCII fast paths (most of news text), each falling back to the
+    // general character loop on the first byte it cannot decide.
+    let ascii_gap = s
+        .bytes()
+        .take_while(|b| b.is_ascii() && !b.is_ascii_alphanumeric())
+        .count();
+    let start = ascii_gap + s[ascii_gap..].find(|c: char| c.is_alphanumeric())?;
     let rest = &s[start..];
+    let ascii_run = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    match rest.as_bytes().get(ascii_run) {
+        None => return Some((rest, "")),
+        Some(&b) if b.is_ascii() && !is_connector(b as char) => {
+            return Some((&rest[..ascii_run], &rest[ascii_run..]));
+        }
+        _ => {}
+    }
     let mut end = 0;
     let mut chars = rest.char_indices().peekable();
     let mut prev: Option<char> = None;

@@ -682,6 +682,12 @@ fn furniture_kind(line: &str) -> Option<&'static str> {
     if line.len() > FURNITURE_MAX_BYTES {
         return None;
     }
+    // A line ending in punctuation can only be a footer: every other kind
+    // needs a last word of bare letters or no final mark. Footers start with
+    // '©', "(c)" or "copyright"; anything else is body text, no need to look.
+    if has_final_punctuation(line) && !line.starts_with(['©', '(', 'c', 'C']) {
+        return None;
+    }
     let lower = collapse(line);
     let words: Vec<&str> = lower.split(' ').collect();
     if lower.starts_with('©') || lower.starts_with("(c) ") || lower.starts_with("copyright") {

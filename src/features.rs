@@ -254,7 +254,8 @@ impl Tfidf {
                 run += 1;
             }
             let tf = run as f64;
-            let tf = if self.settings.sublinear_tf {
+            // Most terms occur once, and 1 + ln 1 is exactly 1.
+            let tf = if self.settings.sublinear_tf && run > 1 {
                 1.0 + tf.ln()
             } else {
                 tf

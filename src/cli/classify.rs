@@ -108,8 +108,11 @@ pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
     let format_article = |c: Classified| -> Result<Vec<u8>> {
         let mut bytes = Vec::with_capacity(c.sentences.len() * 256);
         if csv {
+            // The writer's own buffer is zeroed on creation, once per
+            // article: keep it small, `bytes` is the real buffer.
             let mut w = csv::WriterBuilder::new()
                 .has_headers(false)
+                .buffer_capacity(512)
                 .from_writer(&mut bytes);
             let outlet = c.article.outlet.as_deref().unwrap_or_default();
             let mut number = String::new();
