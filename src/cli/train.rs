@@ -403,6 +403,10 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             t.selection.features.min_df,
             t.selection.class_weight,
         )?;
+        let alphas: Vec<f64> = report.grid.iter().map(|g| g.alpha).collect();
+        if let Some(hint) = grid_edge_hint(&alphas, t.selection.alpha) {
+            eprintln!("stance: note: head `{}`: {hint}", t.task);
+        }
         outln!(
             "{}: cross-validated macro-F1 {:.3} ± {:.3}, accuracy {:.3} ± {:.3} (mean ± sd over {} folds)\n",
             t.task, report.macro_f1_mean, report.macro_f1_std, report.accuracy_mean, report.accuracy_std, report.folds
@@ -427,6 +431,42 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         card.display()
     )?;
     Ok(Outcome::Done)
+}
+
+/// When cross-validation picked the strongest or the weakest penalty it
+/// tried, the best one may lie beyond the grid: say so, with a wider one.
+fn grid_edge_hint(alphas: &[f64], selected: f64) -> Option<String> {
+    let strongest = alphas.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let weakest = alphas.iter().copied().fold(f64::INFINITY, f64::min);
+    if strongest <= weakest {
+        return None; // one alpha: nothing was chosen
+    }
+    // The next step of the 1, 3, 10, 30, ... series the default grid uses.
+    let leading = selected / 10f64.powf(selected.log10().floor());
+    let (up, down) = if leading < 2.0 {
+        (3.0, 10.0 / 3.0)
+    } else {
+        (10.0 / 3.0, 3.0)
+    };
+    let (side, beyond) = if selected >= strongest {
+        ("strongest", selected * up)
+    } else if selected <= weakest {
+        ("weakest", selected / down)
+    } else {
+        return None;
+    };
+    // Seven significant digits, so 0.03 / 10 prints as 0.003.
+    let beyond: f64 = format!("{beyond:.6e}").parse().unwrap_or(beyond);
+    let mut grid = alphas.to_vec();
+    grid.push(beyond);
+    grid.sort_by(|a, b| b.total_cmp(a));
+    grid.dedup();
+    let grid: Vec<String> = grid.iter().map(f64::to_string).collect();
+    Some(format!(
+        "alpha {selected}, the {side} penalty tried, was selected, so a better one may lie \
+         beyond it; widen the grid, e.g. --alpha {}",
+        grid.join(",")
+    ))
 }
 
 fn rebuild_command(args: &TrainArgs) -> String {
@@ -700,4 +740,23 @@ fn profile_shift(old: &Model, new: &Model, paths: &[PathBuf]) -> Result<String> 
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grid_edge_hint;
+
+    #[test]
+    fn a_selection_at_the_edge_of_the_grid_suggests_a_wider_one() {
+        // The grid is tried once per n-gram length etc.: alphas repeat.
+        let grid = [3.0, 1.0, 0.3, 0.1, 0.03, 3.0, 1.0, 0.3, 0.1, 0.03];
+        let hint = grid_edge_hint(&grid, 3.0).unwrap();
+        assert!(hint.contains("strongest"), "{hint}");
+        assert!(hint.contains("--alpha 10,3,1,0.3,0.1,0.03"), "{hint}");
+        let hint = grid_edge_hint(&grid, 0.03).unwrap();
+        assert!(hint.contains("weakest"), "{hint}");
+        assert!(hint.contains("--alpha 3,1,0.3,0.1,0.03,0.01"), "{hint}");
+        assert_eq!(grid_edge_hint(&grid, 0.3), None);
+        assert_eq!(grid_edge_hint(&[1.0, 1.0], 1.0), None);
+    }
 }

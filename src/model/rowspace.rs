@@ -123,7 +123,8 @@ fn pivoted_cholesky(gram: &Array2<f64>) -> (Array2<f64>, Vec<usize>) {
             let li = &l[i * n..i * n + r];
             let lp = &l[lp_start..lp_end];
             let dot = dot(li, lp);
-            let v = (gram[[i, p]] - dot) / pivot_value;
+            // Row p, not column p, of the symmetric Gram matrix: contiguous.
+            let v = (gram[[p, i]] - dot) / pivot_value;
             l[i * n + r] = v;
             diag[i] -= v * v;
         }
