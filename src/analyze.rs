@@ -181,9 +181,19 @@ fn next_raw_token(s: &str) -> Option<(&str, &str)> {
     let start = ascii_gap + s[ascii_gap..].find(|c: char| c.is_alphanumeric())?;
     let rest = &s[start..];
     let ascii_run = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-    match rest.as_bytes().get(ascii_run) {
+    let bytes = rest.as_bytes();
+    match bytes.get(ascii_run) {
         None => return Some((rest, "")),
-        Some(&b) if b.is_ascii() && !is_connector(b as char) => {
+        // The run ends here unless a connector joins it to more letters or
+        // digits: not when the byte after a connector is ASCII and neither
+        // ("prices, and", "economy. The").
+        Some(&b)
+            if b.is_ascii()
+                && (!is_connector(b as char)
+                    || bytes
+                        .get(ascii_run + 1)
+                        .is_none_or(|n| n.is_ascii() && !n.is_ascii_alphanumeric())) =>
+        {
             return Some((&rest[..ascii_run], &rest[ascii_run..]));
         }
         _ => {}
