@@ -280,7 +280,12 @@ pub fn decode_with<'a>(at: &Location, bytes: &'a [u8], policy: InvalidUtf8) -> R
         0
     };
     let bytes = &bytes[bom..];
-    let nul = bytes.iter().position(|&b| b == 0);
+    // `contains` on bytes is a vectorized search; `position` is not.
+    let nul = if bytes.contains(&0) {
+        bytes.iter().position(|&b| b == 0)
+    } else {
+        None
+    };
     let invalid = std::str::from_utf8(bytes).err();
     if policy == InvalidUtf8::Error {
         // Report whichever comes first.
