@@ -136,6 +136,10 @@ pub struct SettingsArgs {
     /// Solver iteration limit.
     #[arg(long, default_value_t = TrainOptions::default().max_iterations)]
     pub max_iter: u64,
+    /// Solver tolerance per training row, as scikit-learn's `tol`: it stops
+    /// when the gradient of the summed loss has an L2 norm below this × rows.
+    #[arg(long, default_value_t = TrainOptions::default().gradient_tolerance, value_name = "TOL")]
+    pub tol: f64,
 }
 
 impl SettingsArgs {
@@ -149,6 +153,9 @@ impl SettingsArgs {
         if self.min_df.contains(&0) {
             bail!("--min-df values must be at least 1");
         }
+        if !self.tol.is_finite() || self.tol <= 0.0 {
+            bail!("--tol must be a positive number");
+        }
         Ok(TrainOptions {
             grid: Grid {
                 alphas: self.alpha.clone(),
@@ -160,6 +167,7 @@ impl SettingsArgs {
             },
             folds: self.folds as usize,
             max_iterations: self.max_iter,
+            gradient_tolerance: self.tol,
             ..TrainOptions::default()
         })
     }
@@ -523,6 +531,9 @@ fn rebuild_command(args: &TrainArgs) -> String {
     }
     if s.max_iter != TrainOptions::default().max_iterations {
         parts.push(format!("--max-iter {}", s.max_iter));
+    }
+    if s.tol != TrainOptions::default().gradient_tolerance {
+        parts.push(format!("--tol {}", s.tol));
     }
     parts.join(" ")
 }

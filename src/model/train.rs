@@ -246,7 +246,11 @@ pub struct TrainOptions {
     pub max_iterations: u64,
     /// Per training row: the solver stops when the gradient of the summed
     /// loss has an L2 norm below this × rows (scikit-learn's `tol`, which
-    /// bounds the largest component of its mean loss's gradient).
+    /// bounds the largest component of its mean loss's gradient). The
+    /// default, 1e-5, is ten times stricter than scikit-learn's: at 1e-4 the
+    /// settings chosen by cross-validation on `data/labels.csv` flip between
+    /// near ties, and the seed articles' held-out macro-F1 fell from 0.514 to
+    /// 0.466.
     pub gradient_tolerance: f64,
 }
 
@@ -257,7 +261,7 @@ impl Default for TrainOptions {
             folds: 5,
             seed: 20161012,
             max_iterations: 2000,
-            gradient_tolerance: 1e-4,
+            gradient_tolerance: 1e-5,
         }
     }
 }

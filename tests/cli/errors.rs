@@ -214,3 +214,25 @@ fn output_in_a_missing_directory() {
         "{err}"
     );
 }
+
+#[test]
+fn solver_settings_must_be_positive() {
+    let dir = tempdir();
+    let out = dir.path().join("m.json");
+    for (flag, value) in [("--tol", "0"), ("--tol", "-1e-5"), ("--alpha", "0")] {
+        let err = stance(&[
+            "train",
+            "--labels",
+            "data/labels.csv",
+            "--out",
+            out.to_str().unwrap(),
+            &format!("{flag}={value}"),
+        ])
+        .assert_fails();
+        assert!(
+            err.contains(flag) && err.contains("positive"),
+            "{flag} {value}: {err}"
+        );
+        assert_no_output(dir.path(), "m.json");
+    }
+}
