@@ -123,9 +123,27 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// Mean and sample standard deviation (n − 1); the deviation of one value is 0.
+pub fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_and_sample_deviation() {
+        assert_eq!(mean_sd(&[1.0, 2.0, 3.0]), (2.0, 1.0));
+        assert_eq!(mean_sd(&[0.5]), (0.5, 0.0));
+    }
 
     #[test]
     fn macro_f1_is_the_mean_of_per_class_f1() {

@@ -123,6 +123,38 @@ fn difference(shares: &BTreeMap<String, f64>, a: &str, b: &str) -> Option<f64> {
 
 const HIGHLIGHTS: usize = 3;
 
+/// The heads of a model that a profile reads: stance, and tone when the
+/// model has a tone head.
+#[derive(Debug, Clone)]
+pub struct ProfileHeads {
+    pub stance: usize,
+    /// The stance head's classes.
+    pub classes: Vec<String>,
+    pub tone: Option<(usize, Vec<String>)>,
+}
+
+impl ProfileHeads {
+    /// None when the model has no stance head.
+    pub fn of(model: &Model) -> Option<ProfileHeads> {
+        let (stance, head) = model.head(crate::model::STANCE)?;
+        Some(ProfileHeads {
+            stance,
+            classes: head.classes.clone(),
+            tone: model.head("tone").map(|(t, h)| (t, h.classes.clone())),
+        })
+    }
+
+    /// The tone head's classes (none without a tone head).
+    pub fn tone_classes(&self) -> &[String] {
+        self.tone.as_ref().map_or(&[], |(_, c)| c.as_slice())
+    }
+
+    pub fn profile(&self, c: &Classified) -> Profile {
+        let tone = self.tone.as_ref().map(|(t, c)| (*t, c.as_slice()));
+        profile(c, &self.classes, self.stance, tone)
+    }
+}
+
 /// The profile of a classified article: stance from head `h` with
 /// `classes`, tone from head `tone` (index and classes) if the model has one.
 pub fn profile(

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use stance::model::Model;
-use stance::profile::{self, Classified, Profile};
+use stance::profile::{Classified, Profile, ProfileHeads};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
@@ -173,14 +173,9 @@ fn round6(p: f64) -> f64 {
 
 pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     let model = load_model(args.common.model.as_deref())?;
-    let (h, head) = model
-        .head(stance::model::STANCE)
-        .context("the model has no stance head")?;
-    let classes = head.classes.clone();
-    let tone = model
-        .head("tone")
-        .map(|(t, head)| (t, head.classes.clone()));
-    let tone_classes: Vec<String> = tone.as_ref().map(|(_, c)| c.clone()).unwrap_or_default();
+    let heads = ProfileHeads::of(&model).context("the model has no stance head")?;
+    let classes = &heads.classes;
+    let tone_classes = heads.tone_classes();
     let mut out = Output::open(args.common.out.as_deref())?;
     let mut first = true;
     if args.format == ProfileFormat::Csv {
@@ -194,7 +189,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         header.push("net_stance".into());
         header.extend(tone_classes.iter().map(|c| format!("count_tone_{c}")));
         header.extend(tone_classes.iter().map(|c| format!("share_tone_{c}")));
-        if tone.is_some() {
+        if heads.tone.is_some() {
             header.push("net_tone".into());
         }
         write_csv_record(&mut out, &header)?;
@@ -202,9 +197,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     if args.format == ProfileFormat::Json {
         out.write_all(b"[\n")?;
     }
-    let tone_ref = tone.as_ref().map(|(t, c)| (*t, c.as_slice()));
-    let to_profile =
-        |c: Classified| -> Result<Profile> { Ok(profile::profile(&c, &classes, h, tone_ref)) };
+    let to_profile = |c: Classified| -> Result<Profile> { Ok(heads.profile(&c)) };
     let skipped = classify_all(
         &args.common.paths,
         args.common.batch(),
@@ -212,7 +205,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         to_profile,
         |p| {
             match args.format {
-                ProfileFormat::Table => write_table(&mut out, &p, &classes, first)?,
+                ProfileFormat::Table => write_table(&mut out, &p, classes, first)?,
                 ProfileFormat::Json => {
                     if !first {
                         out.write_all(b",\n")?;

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use stance::compare::{self, ArticleStats, Comparison, Interval, Period};
 use stance::model::Model;
-use stance::profile::{self, Classified, Profile};
+use stance::profile::{Classified, Profile, ProfileHeads};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -94,19 +94,13 @@ fn key(article: &stance::corpus::Article, by: &str, period: PeriodArg) -> String
 
 pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
     let model = load_model(args.model.as_deref())?;
-    let (h, head) = model
-        .head(stance::model::STANCE)
-        .context("the model has no stance head")?;
-    let classes = head.classes.clone();
-    let tone = model
-        .head("tone")
-        .map(|(t, head)| (t, head.classes.clone()));
-    let tone_ref = tone.as_ref().map(|(t, c)| (*t, c.as_slice()));
+    let heads = ProfileHeads::of(&model).context("the model has no stance head")?;
+    let classes = &heads.classes;
     let mut stats = Vec::new();
     let mut kept = Vec::new();
     let work = |c: Classified| -> Result<(ArticleStats, Option<(Classified, Profile)>)> {
         let group = key(&c.article, &args.by, args.period);
-        let p = profile::profile(&c, &classes, h, tone_ref);
+        let p = heads.profile(&c);
         let stat = ArticleStats {
             id: p.article.clone(),
             group,
@@ -128,7 +122,7 @@ pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
     })?;
     let comparison = compare::compare(
         &stats,
-        &classes,
+        classes,
         &args.by,
         args.resamples as usize,
         args.seed,

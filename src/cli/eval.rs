@@ -198,8 +198,8 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
     let pooled = Metrics::compute(&ds.classes, &truth, &predicted);
     let f1s: Vec<f64> = per_fold.iter().map(|(_, m)| m.macro_f1).collect();
     let accs: Vec<f64> = per_fold.iter().map(|(_, m)| m.accuracy).collect();
-    let (f1_mean, f1_sd) = mean_sd(&f1s);
-    let (acc_mean, acc_sd) = mean_sd(&accs);
+    let (f1_mean, f1_sd) = stance::eval::mean_sd(&f1s);
+    let (acc_mean, acc_sd) = stance::eval::mean_sd(&accs);
     match args.format {
         Format::Json => {
             let folds: Vec<serde_json::Value> = per_fold
@@ -239,15 +239,4 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
-}
-
-fn mean_sd(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
 }

@@ -571,17 +571,6 @@ fn cv_predictions(ds: &Dataset, folds: &[Vec<usize>], opts: &TrainOptions) -> Re
     Ok(pooled)
 }
 
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    let var = if v.len() > 1 {
-        v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
-
 /// The chosen settings and the cross-validation that chose them.
 pub struct Selection {
     pub features: TfidfSettings,
@@ -667,9 +656,10 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
             Metrics::compute(&ds.classes, &truth, &pred)
         })
         .collect();
-    let (f1_mean, f1_std) = mean_std(&fold_metrics.iter().map(|m| m.macro_f1).collect::<Vec<_>>());
+    let (f1_mean, f1_std) =
+        crate::eval::mean_sd(&fold_metrics.iter().map(|m| m.macro_f1).collect::<Vec<_>>());
     let (acc_mean, acc_std) =
-        mean_std(&fold_metrics.iter().map(|m| m.accuracy).collect::<Vec<_>>());
+        crate::eval::mean_sd(&fold_metrics.iter().map(|m| m.accuracy).collect::<Vec<_>>());
     let scheme = if ds.has_groups() {
         format!(
             "{}-fold, grouped by article (ungrouped rows stratified by label)",
