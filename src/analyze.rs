@@ -181,19 +181,10 @@ fn next_raw_token(s: &str) -> Option<(&str, &str)> {
     let start = ascii_gap + s[ascii_gap..].find(|c: char| c.is_alphanumeric())?;
     let rest = &s[start..];
     let ascii_run = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-    let bytes = rest.as_bytes();
-    match bytes.get(ascii_run) {
+    match rest.as_bytes().get(ascii_run) {
         None => return Some((rest, "")),
-        // The run ends here unless a connector joins it to more letters or
-        // digits: not when the byte after a connector is ASCII and neither
-        // ("prices, and", "economy. The").
-        Some(&b)
-            if b.is_ascii()
-                && (!is_connector(b as char)
-                    || bytes
-                        .get(ascii_run + 1)
-                        .is_none_or(|n| n.is_ascii() && !n.is_ascii_alphanumeric())) =>
-        {
+        // An ASCII byte that is no connector ends the token.
+        Some(&b) if b.is_ascii() && !is_connector(b as char) => {
             return Some((&rest[..ascii_run], &rest[ascii_run..]));
         }
         _ => {}

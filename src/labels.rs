@@ -280,12 +280,7 @@ pub fn decode_with<'a>(at: &Location, bytes: &'a [u8], policy: InvalidUtf8) -> R
         0
     };
     let bytes = &bytes[bom..];
-    // `contains` on bytes is a vectorized search; `position` is not.
-    let nul = if bytes.contains(&0) {
-        bytes.iter().position(|&b| b == 0)
-    } else {
-        None
-    };
+    let nul = memchr::memchr(0, bytes);
     let invalid = std::str::from_utf8(bytes).err();
     if policy == InvalidUtf8::Error {
         // Report whichever comes first.

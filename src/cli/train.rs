@@ -463,7 +463,7 @@ fn grid_edge_hint(alphas: &[f64], selected: f64) -> Option<String> {
     } else {
         return None;
     };
-    // Seven significant digits, so 0.03 / 10 prints as 0.003.
+    // Seven significant digits, so 0.1 / (10 / 3) prints as 0.03.
     let beyond: f64 = format!("{beyond:.6e}").parse().unwrap_or(beyond);
     let mut grid = alphas.to_vec();
     grid.push(beyond);
