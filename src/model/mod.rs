@@ -121,9 +121,10 @@ pub enum ClassWeight {
     Balanced,
 }
 
+/// Padded when a width is given (the CV table aligns this column).
 impl std::fmt::Display for ClassWeight {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             ClassWeight::None => "none",
             ClassWeight::Balanced => "balanced",
         })
@@ -308,6 +309,12 @@ fn softmax_in_place(scores: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn class_weight_pads_to_the_column_width() {
+        assert_eq!(format!("{:>8}|", ClassWeight::None), "    none|");
+        assert_eq!(format!("{}", ClassWeight::Balanced), "balanced");
+    }
 
     #[test]
     fn softmax_sums_to_one_and_is_stable() {
