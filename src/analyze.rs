@@ -13,6 +13,15 @@ use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
 
+/// A sentence's stems, and the words they came from (lower-cased, clitics
+/// dropped; "n't" gives the word `not`), one word per stem: character
+/// n-grams are taken from the words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tokens {
+    pub stems: Vec<String>,
+    pub words: Vec<String>,
+}
+
 /// Splits sentences into stemmed tokens. Stemming is the costly step, so each
 /// analyzer remembers the stems it has computed, with their hashes: the
 /// classification path works on hashes and allocates nothing per token.
@@ -59,13 +68,28 @@ impl Analyzer {
     /// The stemmed tokens of `text`, into `out` (which is cleared first).
     pub fn tokens(&mut self, text: &str, out: &mut Vec<String>) {
         out.clear();
-        self.each_stem(text, |stem, _| out.push(stem.to_string()));
+        self.each_stem(text, |_, stem, _| out.push(stem.to_string()));
+    }
+
+    /// The stems of `text` with the words they came from.
+    pub fn analyze_tokens(&mut self, text: &str) -> Tokens {
+        let mut tokens = Tokens::default();
+        self.each_stem(text, |word, stem, _| {
+            tokens.words.push(word.to_string());
+            tokens.stems.push(stem.to_string());
+        });
+        tokens
+    }
+
+    /// Call `f` with every word of `text` and the hash of its stem, in order.
+    pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64)) {
+        self.each_stem(text, |word, _, hash| f(word, hash));
     }
 
     /// The hashes of the stemmed tokens of `text`, into `out` (cleared first).
     pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
         out.clear();
-        self.each_stem(text, |_, hash| out.push(hash));
+        self.each_stem(text, |_, _, hash| out.push(hash));
     }
 
     /// Convenience wrapper returning a fresh vector.
@@ -75,8 +99,9 @@ impl Analyzer {
         out
     }
 
-    /// Call `f` with every stem of `text` and its hash, in order.
-    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, u64)) {
+    /// Call `f` with every word of `text`, its stem and the stem's hash, in
+    /// order.
+    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, u64)) {
         let mut rest = text;
         while let Some((raw, after)) = next_raw_token(rest) {
             rest = after;
@@ -93,17 +118,17 @@ impl Analyzer {
             };
             if !word.is_empty() {
                 match self.cache.get(word) {
-                    Some((stem, hash)) => f(stem, *hash),
+                    Some((stem, hash)) => f(word, stem, *hash),
                     None => {
                         let stem = stem_word(&self.stemmer, word);
                         let hash = term_hash(&stem);
-                        f(&stem, hash);
+                        f(word, &stem, hash);
                         self.cache.insert(word.to_string(), (stem, hash));
                     }
                 }
             }
             if negated {
-                f("not", term_hash("not"));
+                f("not", "not", term_hash("not"));
             }
         }
     }
@@ -341,6 +366,13 @@ mod tests {
             phrase_hash("talk did"),
             extend_hash(term_hash("talk"), term_hash("did"))
         );
+    }
+
+    #[test]
+    fn words_run_alongside_stems() {
+        let t = Analyzer::new().analyze_tokens("Russia’s Talks didn't");
+        assert_eq!(t.stems, vec!["russia", "talk", "did", "not"]);
+        assert_eq!(t.words, vec!["russia", "talks", "did", "not"]);
     }
 
     #[test]

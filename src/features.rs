@@ -5,9 +5,15 @@
 //! `max_features` (most frequent terms over the training set) and sorted, so
 //! the same training sentences always give the same columns.
 //!
+//! Character n-grams of the words (scikit-learn's `char_wb`) are optional.
+//! They form a second block of columns, weighted and normalized on its own,
+//! as a `FeatureUnion` of a word and a character vectorizer would: each
+//! block of a row has unit norm. Their terms start with [`CHAR_MARK`], which
+//! no word term can contain, so they sort before the word terms.
+//!
 //! Fitting returns a [`Tfidf`]; transforming gives sparse rows only.
 
-use crate::analyze::Analyzer;
+use crate::analyze::{Analyzer, Tokens};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +27,27 @@ pub struct TfidfSettings {
     /// Keep at most this many terms, the most frequent first.
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
+    /// Character n-grams of each word, padded with a space at both ends, of
+    /// lengths from the first number to the second; none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_ngrams: Option<[usize; 2]>,
 }
+
+impl TfidfSettings {
+    /// "word 1-2 grams", or "word 1-2 + char 2-5 grams".
+    pub fn describe(&self) -> String {
+        match self.char_ngrams {
+            None => format!("word 1-{} grams", self.ngram_max),
+            Some([lo, hi]) => format!("word 1-{} + char {lo}-{hi} grams", self.ngram_max),
+        }
+    }
+}
+
+/// The longest character n-grams a model may use.
+pub const MAX_CHAR_NGRAM: usize = 10;
+
+/// The first character of a character n-gram's vocabulary term.
+pub const CHAR_MARK: char = '#';
 
 impl Default for TfidfSettings {
     fn default() -> Self {
@@ -30,6 +56,7 @@ impl Default for TfidfSettings {
             min_df: 1,
             max_features: None,
             sublinear_tf: true,
+            char_ngrams: None,
         }
     }
 }
@@ -44,6 +71,8 @@ pub struct Tfidf {
     /// The same index keyed by term hash ([`crate::analyze::phrase_hash`]),
     /// for classification without building n-gram strings.
     hashed: rustc_hash::FxHashMap<u64, u32>,
+    /// Columns below this hold character n-grams.
+    char_columns: u32,
 }
 
 /// Scratch space for [`Tfidf::row_from_hashes`], reused between sentences.
@@ -131,13 +160,64 @@ pub fn ngrams(tokens: &[String], n: usize, terms: &mut Vec<String>) {
     }
 }
 
+/// Calls `f` with the character n-grams of `word`, `lo` to `hi` characters
+/// long, of the word padded with a space at both ends, as scikit-learn's
+/// `char_wb` analyzer makes them: a padded word shorter than an n-gram
+/// length counts once, whole.
+pub fn char_ngrams(word: &str, lo: usize, hi: usize, mut f: impl FnMut(&str)) {
+    let padded = format!(" {word} ");
+    let bounds: Vec<usize> = padded
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain([padded.len()])
+        .collect();
+    let len = bounds.len() - 1;
+    for n in lo..=hi {
+        if len <= n {
+            f(&padded);
+            break;
+        }
+        for start in 0..=len - n {
+            f(&padded[bounds[start]..bounds[start + n]]);
+        }
+    }
+}
+
+/// All terms of a sentence: word n-grams, then marked character n-grams.
+fn terms_of(settings: &TfidfSettings, tokens: &Tokens, terms: &mut Vec<String>) {
+    ngrams(&tokens.stems, settings.ngram_max, terms);
+    if let Some([lo, hi]) = settings.char_ngrams {
+        for word in &tokens.words {
+            char_ngrams(word, lo, hi, |g| {
+                let mut term = String::with_capacity(g.len() + 1);
+                term.push(CHAR_MARK);
+                term.push_str(g);
+                terms.push(term);
+            });
+        }
+    }
+}
+
+/// Scale the character block (columns below `char_columns`) and the word
+/// block of a sorted row to unit norm each.
+fn normalize_blocks(indices: &[u32], values: &mut [f64], char_columns: u32) {
+    let split = indices.partition_point(|&c| c < char_columns);
+    let (chars, words) = values.split_at_mut(split);
+    for block in [chars, words] {
+        let norm = block.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm > 0.0 {
+            block.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+}
+
 impl Tfidf {
     /// Learn the vocabulary and idf from tokenized training sentences.
-    pub fn fit(settings: &TfidfSettings, docs: &[Vec<String>]) -> Tfidf {
+    pub fn fit(settings: &TfidfSettings, docs: &[Tokens]) -> Tfidf {
         let mut df: HashMap<String, (usize, usize)> = HashMap::new(); // term → (df, total count)
         let mut terms = Vec::new();
         for tokens in docs {
-            ngrams(tokens, settings.ngram_max, &mut terms);
+            terms_of(settings, tokens, &mut terms);
             terms.sort_unstable();
             let mut k = 0;
             while k < terms.len() {
@@ -178,8 +258,12 @@ impl Tfidf {
             .enumerate()
             .map(|(i, t)| (t.clone(), i as u32))
             .collect();
+        let char_columns = match settings.char_ngrams {
+            Some(_) => vocabulary.partition_point(|t| t.starts_with(CHAR_MARK)),
+            None => 0,
+        };
         let mut hashed = rustc_hash::FxHashMap::default();
-        for (i, t) in vocabulary.iter().enumerate() {
+        for (i, t) in vocabulary.iter().enumerate().skip(char_columns) {
             hashed
                 .entry(crate::analyze::phrase_hash(t))
                 .or_insert(i as u32);
@@ -190,7 +274,30 @@ impl Tfidf {
             idf,
             index,
             hashed,
+            char_columns: char_columns as u32,
         }
+    }
+
+    /// True when rows have character n-gram columns.
+    pub fn has_char_ngrams(&self) -> bool {
+        self.settings.char_ngrams.is_some()
+    }
+
+    /// The columns of the character n-grams of one word, once per
+    /// occurrence, into `out` (appended).
+    pub fn word_char_columns(&self, word: &str, out: &mut Vec<u32>) {
+        let Some([lo, hi]) = self.settings.char_ngrams else {
+            return;
+        };
+        let mut term = String::new();
+        char_ngrams(word, lo, hi, |g| {
+            term.clear();
+            term.push(CHAR_MARK);
+            term.push_str(g);
+            if let Some(&col) = self.index.get(&term) {
+                out.push(col);
+            }
+        });
     }
 
     pub fn n_features(&self) -> usize {
@@ -199,8 +306,8 @@ impl Tfidf {
 
     /// The TF-IDF row of one tokenized sentence: sorted column indices and
     /// L2-normalized weights. `terms` is scratch space reused between calls.
-    pub fn row(&self, tokens: &[String], terms: &mut Vec<String>) -> (Vec<u32>, Vec<f64>) {
-        ngrams(tokens, self.settings.ngram_max, terms);
+    pub fn row(&self, tokens: &Tokens, terms: &mut Vec<String>) -> (Vec<u32>, Vec<f64>) {
+        terms_of(&self.settings, tokens, terms);
         let mut counts: BTreeMap<u32, f64> = BTreeMap::new();
         for term in terms.iter() {
             if let Some(&col) = self.index.get(term) {
@@ -218,17 +325,17 @@ impl Tfidf {
             indices.push(col);
             values.push(tf * self.idf[col as usize]);
         }
-        let norm = values.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm > 0.0 {
-            values.iter_mut().for_each(|v| *v /= norm);
-        }
+        normalize_blocks(&indices, &mut values, self.char_columns);
         (indices, values)
     }
 
-    /// The TF-IDF row of a sentence given as token hashes, into `buf.indices`
-    /// and `buf.values` (the same row as [`Tfidf::row`] gives for the tokens).
-    pub fn row_from_hashes(&self, hashes: &[u64], buf: &mut RowBuffer) {
+    /// The TF-IDF row of a sentence given as token hashes and the columns of
+    /// its words' character n-grams ([`Tfidf::word_char_columns`]), into
+    /// `buf.indices` and `buf.values` (the same row as [`Tfidf::row`] gives
+    /// for the tokens).
+    pub fn row_from_hashes(&self, hashes: &[u64], char_columns: &[u32], buf: &mut RowBuffer) {
         buf.columns.clear();
+        buf.columns.extend_from_slice(char_columns);
         for start in 0..hashes.len() {
             let mut h = hashes[start];
             for len in 1..=self.settings.ngram_max {
@@ -264,14 +371,11 @@ impl Tfidf {
             buf.values.push(tf * self.idf[col as usize]);
             k += run;
         }
-        let norm = buf.values.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if norm > 0.0 {
-            buf.values.iter_mut().for_each(|v| *v /= norm);
-        }
+        normalize_blocks(&buf.indices, &mut buf.values, self.char_columns);
     }
 
     /// Transform tokenized sentences into sparse rows.
-    pub fn transform(&self, docs: &[Vec<String>]) -> SparseRows {
+    pub fn transform(&self, docs: &[Tokens]) -> SparseRows {
         let mut rows = SparseRows::new(self.n_features());
         let mut terms = Vec::new();
         for tokens in docs {
@@ -283,19 +387,25 @@ impl Tfidf {
 }
 
 /// Tokenize sentences with a fresh analyzer.
-pub fn tokenize_all(texts: &[String]) -> Vec<Vec<String>> {
+pub fn tokenize_all(texts: &[String]) -> Vec<Tokens> {
     let mut analyzer = Analyzer::new();
-    texts.iter().map(|t| analyzer.analyze(t)).collect()
+    texts.iter().map(|t| analyzer.analyze_tokens(t)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn docs(texts: &[&str]) -> Vec<Vec<String>> {
+    fn docs(texts: &[&str]) -> Vec<Tokens> {
         texts
             .iter()
-            .map(|t| t.split_whitespace().map(String::from).collect())
+            .map(|t| {
+                let words: Vec<String> = t.split_whitespace().map(String::from).collect();
+                Tokens {
+                    stems: words.clone(),
+                    words,
+                }
+            })
             .collect()
     }
 
@@ -307,6 +417,7 @@ mod tests {
             min_df: 1,
             max_features: None,
             sublinear_tf: false,
+            char_ngrams: None,
         };
         let d = docs(&["a b", "a c", "a a d"]);
         let tfidf = Tfidf::fit(&settings, &d);
@@ -354,6 +465,7 @@ mod tests {
                 min_df: 2,
                 max_features: None,
                 sublinear_tf: true,
+                char_ngrams: None,
             },
             &d,
         );
@@ -364,6 +476,7 @@ mod tests {
                 min_df: 1,
                 max_features: Some(1),
                 sublinear_tf: true,
+                char_ngrams: None,
             },
             &d,
         );
@@ -378,27 +491,83 @@ mod tests {
             "Talks resume; Russia talks and talks.",
             "Nothing known here",
         ];
-        let docs: Vec<Vec<String>> = texts[..2].iter().map(|t| analyzer.analyze(t)).collect();
-        for ngram_max in 1..=3 {
+        let docs: Vec<Tokens> = texts[..2]
+            .iter()
+            .map(|t| analyzer.analyze_tokens(t))
+            .collect();
+        for (ngram_max, char_ngrams) in [(1, None), (2, None), (3, None), (2, Some([2, 5]))] {
             let tfidf = Tfidf::fit(
                 &TfidfSettings {
                     ngram_max,
+                    char_ngrams,
                     ..TfidfSettings::default()
                 },
                 &docs,
             );
             let mut buf = RowBuffer::default();
             let mut hashes = Vec::new();
+            let mut chars = Vec::new();
             let mut terms = Vec::new();
             for t in texts {
-                analyzer.token_hashes(t, &mut hashes);
-                tfidf.row_from_hashes(&hashes, &mut buf);
-                let (idx, val) = tfidf.row(&analyzer.analyze(t), &mut terms);
+                hashes.clear();
+                chars.clear();
+                analyzer.each_word_hash(t, |word, hash| {
+                    hashes.push(hash);
+                    tfidf.word_char_columns(word, &mut chars);
+                });
+                tfidf.row_from_hashes(&hashes, &chars, &mut buf);
+                let (idx, val) = tfidf.row(&analyzer.analyze_tokens(t), &mut terms);
                 assert_eq!(buf.indices, idx);
                 for (a, b) in buf.values.iter().zip(&val) {
                     assert!((a - b).abs() < 1e-12);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn char_ngrams_are_those_of_scikit_learns_char_wb() {
+        let collect = |word: &str, lo, hi| {
+            let mut out = Vec::new();
+            char_ngrams(word, lo, hi, |g| out.push(g.to_string()));
+            out
+        };
+        // sklearn: TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5))
+        // .build_analyzer()("ab") gives these, the short word once, whole.
+        assert_eq!(
+            collect("ab", 2, 5),
+            [" a", "ab", "b ", " ab", "ab ", " ab "]
+        );
+        assert_eq!(collect("a", 2, 5), [" a", "a ", " a "]);
+        assert_eq!(
+            collect("zürich", 5, 5),
+            [" züri", "züric", "ürich", "rich "]
+        );
+    }
+
+    #[test]
+    fn char_and_word_blocks_each_have_unit_norm() {
+        let settings = TfidfSettings {
+            ngram_max: 1,
+            char_ngrams: Some([2, 3]),
+            ..TfidfSettings::default()
+        };
+        let d = docs(&["war talks", "peace talks", "war"]);
+        let tfidf = Tfidf::fit(&settings, &d);
+        assert!(tfidf.vocabulary.contains(&"#wa".to_string()));
+        assert_eq!(tfidf.vocabulary.last().map(String::as_str), Some("war"));
+        let rows = tfidf.transform(&d);
+        for r in 0..3 {
+            let (idx, val) = rows.row(r);
+            let block_norm = |chars: bool| {
+                idx.iter()
+                    .zip(val)
+                    .filter(|(&c, _)| tfidf.vocabulary[c as usize].starts_with(CHAR_MARK) == chars)
+                    .map(|(_, v)| v * v)
+                    .sum::<f64>()
+            };
+            assert!((block_norm(true) - 1.0).abs() < 1e-12);
+            assert!((block_norm(false) - 1.0).abs() < 1e-12);
         }
     }
 

@@ -161,16 +161,20 @@ proptest! {
     }
 
     /// The hashed classification path builds the same TF-IDF row as the
-    /// string path used in training.
+    /// string path used in training (the built-in model has character
+    /// n-grams, so both blocks are checked).
     #[test]
     fn hashed_rows_equal_string_rows(text in news_text()) {
         let tfidf = &model().tfidf;
         let mut analyzer = Analyzer::new();
-        let tokens = analyzer.analyze(&text);
-        let mut hashes = Vec::new();
-        analyzer.token_hashes(&text, &mut hashes);
+        let tokens = analyzer.analyze_tokens(&text);
+        let (mut hashes, mut chars) = (Vec::new(), Vec::new());
+        analyzer.each_word_hash(&text, |word, hash| {
+            hashes.push(hash);
+            tfidf.word_char_columns(word, &mut chars);
+        });
         let mut buf = stance::features::RowBuffer::default();
-        tfidf.row_from_hashes(&hashes, &mut buf);
+        tfidf.row_from_hashes(&hashes, &chars, &mut buf);
         let (indices, values) = tfidf.row(&tokens, &mut Vec::new());
         prop_assert_eq!(&buf.indices, &indices);
         prop_assert_eq!(buf.values.len(), values.len());

@@ -3,9 +3,10 @@
 use super::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use stance::features::{Tfidf, TfidfSettings};
+use stance::analyze::Tokens;
+use stance::features::{Tfidf, TfidfSettings, MAX_CHAR_NGRAM};
 use stance::labels::{self, LabeledRow};
-use stance::model::store::{self, FORMAT, FORMAT_VERSION};
+use stance::model::store::{self, FORMAT};
 use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
 use stance::model::{
     card, AnalyzerInfo, ClassWeight, FeaturesFile, Model, ModelFile, TrainingFile, TrainingInfo,
@@ -27,8 +28,8 @@ pub struct TrainArgs {
     /// Replace MODEL if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Train with exactly the given --alpha, --ngram-max and --min-df (one
-    /// value each), without the cross-validated search.
+    /// Train with exactly the given --alpha, --ngram-max, --char-ngrams and
+    /// --min-df (one value each), without the cross-validated search.
     #[arg(long)]
     pub no_cv: bool,
     /// Compare with this older model: both training procedures are
@@ -121,6 +122,13 @@ pub struct SettingsArgs {
     /// Longest word n-grams to try.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().ngram_max, value_name = "N,...")]
     pub ngram_max: Vec<usize>,
+    /// Character n-grams to try alongside the words: `none`, or a range of
+    /// lengths such as `2-5` (n-grams of each word padded with a space at
+    /// both ends, as scikit-learn's `char_wb`). They cost training time:
+    /// about 5 times as many features per sentence. With --no-cv: none
+    /// unless given.
+    #[arg(long, value_delimiter = ',', default_values_t = default_char_ngrams(), value_name = "none|LO-HI,...")]
+    pub char_ngrams: Vec<CharNgrams>,
     /// Minimum document frequencies to try.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().min_df, value_name = "N,...")]
     pub min_df: Vec<usize>,
@@ -142,6 +150,51 @@ pub struct SettingsArgs {
     pub tol: f64,
 }
 
+/// A `--char-ngrams` value: `none` or `LO-HI`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CharNgrams(pub Option<[usize; 2]>);
+
+fn default_char_ngrams() -> Vec<CharNgrams> {
+    Grid::default()
+        .char_ngrams
+        .into_iter()
+        .map(CharNgrams)
+        .collect()
+}
+
+impl std::fmt::Display for CharNgrams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            None => f.pad("none"),
+            Some([lo, hi]) => f.pad(&format!("{lo}-{hi}")),
+        }
+    }
+}
+
+impl std::str::FromStr for CharNgrams {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.eq_ignore_ascii_case("none") {
+            return Ok(CharNgrams(None));
+        }
+        let range = s.split_once('-').and_then(|(lo, hi)| {
+            Some([
+                lo.trim().parse::<usize>().ok()?,
+                hi.trim().parse::<usize>().ok()?,
+            ])
+        });
+        match range {
+            Some([lo, hi]) if (1..=hi).contains(&lo) && hi <= MAX_CHAR_NGRAM => {
+                Ok(CharNgrams(Some([lo, hi])))
+            }
+            _ => Err(format!(
+                "'{s}' is not `none` or a range LO-HI with 1 <= LO <= HI <= {MAX_CHAR_NGRAM}, such as 2-5"
+            )),
+        }
+    }
+}
+
 impl SettingsArgs {
     pub fn options(&self) -> Result<TrainOptions> {
         if self.alpha.iter().any(|a| !a.is_finite() || *a <= 0.0) {
@@ -160,6 +213,7 @@ impl SettingsArgs {
             grid: Grid {
                 alphas: self.alpha.clone(),
                 ngram_max: self.ngram_max.clone(),
+                char_ngrams: self.char_ngrams.iter().map(|c| c.0).collect(),
                 min_df: self.min_df.clone(),
                 max_features: self.max_features,
                 sublinear_tf: true,
@@ -269,6 +323,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         let mut task_opts = opts.clone();
         if let Some(first) = trained.first() {
             task_opts.grid.ngram_max = vec![first.selection.features.ngram_max];
+            task_opts.grid.char_ngrams = vec![first.selection.features.char_ngrams];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
         if args.no_cv {
@@ -331,7 +386,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     }
     let file = ModelFile {
         format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
+        format_version: store::format_version_for(&features),
         created,
         analyzer: AnalyzerInfo::default(),
         features: FeaturesFile {
@@ -373,29 +428,37 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     for t in &trained {
         let Some(report) = &t.selection.report else {
             outln!(
-                "{}: alpha {}, word 1-{} grams, min_df {}, class weight {} (given; not cross-validated)",
+                "{}: alpha {}, {}, min_df {}, class weight {} (given; not cross-validated)",
                 t.task,
                 t.selection.alpha,
-                t.selection.features.ngram_max,
+                t.selection.features.describe(),
                 t.selection.features.min_df,
                 t.selection.class_weight
             )?;
             continue;
         };
         outln!("{}: cross-validation: {}", t.task, report.scheme)?;
+        // The character column only when the search tried character n-grams.
+        let chars = report.grid.iter().any(|g| g.char_ngrams.is_some());
+        let char_column = |c: Option<[usize; 2]>| match chars {
+            true => format!(" {:>5}", CharNgrams(c)),
+            false => String::new(),
+        };
         outln!(
-            "{:>8} {:>6} {:>6} {:>8} {:>9}",
+            "{:>8} {:>6}{} {:>6} {:>8} {:>9}",
             "alpha",
             "ngrams",
+            if chars { " chars" } else { "" },
             "min_df",
             "weight",
             "macro-F1"
         )?;
         for g in &report.grid {
             outln!(
-                "{:>8} {:>6} {:>6} {:>8} {:>9.3}{}",
+                "{:>8} {:>6}{} {:>6} {:>8} {:>9.3}{}",
                 g.alpha,
                 format!("1-{}", g.ngram_max),
+                char_column(g.char_ngrams),
                 g.min_df,
                 g.class_weight,
                 g.macro_f1,
@@ -403,11 +466,11 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             )?;
         }
         outln!(
-            "\n{}: selected alpha {} (C = {:.3}), word 1-{} grams, min_df {}, class weight {}",
+            "\n{}: selected alpha {} (C = {:.3}), {}, min_df {}, class weight {}",
             t.task,
             t.selection.alpha,
             1.0 / t.selection.alpha,
-            t.selection.features.ngram_max,
+            t.selection.features.describe(),
             t.selection.features.min_df,
             t.selection.class_weight,
         )?;
@@ -519,6 +582,10 @@ fn rebuild_command(args: &TrainArgs) -> String {
     if s.ngram_max != d.ngram_max {
         parts.push(format!("--ngram-max {}", ulist(&s.ngram_max)));
     }
+    if s.char_ngrams != default_char_ngrams() {
+        let c: Vec<String> = s.char_ngrams.iter().map(|c| c.to_string()).collect();
+        parts.push(format!("--char-ngrams {}", c.join(",")));
+    }
     if s.min_df != d.min_df {
         parts.push(format!("--min-df {}", ulist(&s.min_df)));
     }
@@ -547,7 +614,7 @@ struct TrainedTask {
 /// Every distinct sentence labeled for any task, tokenized.
 struct AllRows {
     texts: Vec<String>,
-    tokens: Vec<Vec<String>>,
+    tokens: Vec<Tokens>,
 }
 
 fn union_rows(trained: &[TrainedTask]) -> AllRows {
@@ -622,8 +689,8 @@ fn compare(
                 .count();
             let _ = writeln!(
                 out,
-                "  old: its settings (alpha {}, 1-{} grams, min_df {}) on the {shared} of {} sentences it was trained on",
-                old.1, old.0.ngram_max, old.0.min_df, ds.len()
+                "  old: its settings (alpha {}, {}, min_df {}) on the {shared} of {} sentences it was trained on",
+                old.1, old.0.describe(), old.0.min_df, ds.len()
             );
         }
         None => {
@@ -632,9 +699,9 @@ fn compare(
     }
     let _ = writeln!(
         out,
-        "  new: alpha {}, 1-{} grams, min_df {} on all {} sentences",
+        "  new: alpha {}, {}, min_df {} on all {} sentences",
         new.1,
-        new.0.ngram_max,
+        new.0.describe(),
         new.0.min_df,
         ds.len()
     );

@@ -50,8 +50,14 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
     writeln!(s, "## Features\n")?;
     writeln!(
         s,
-        "TF-IDF over word 1–{} grams of Snowball stems; sublinear tf: {}; smoothed idf; rows L2-normalized; min_df {}; {}; vocabulary {} terms.\n",
+        "TF-IDF over word 1–{} grams of Snowball stems{}; sublinear tf: {}; smoothed idf; rows L2-normalized; min_df {}; {}; vocabulary {} terms.\n",
         fs.ngram_max,
+        match fs.char_ngrams {
+            None => String::new(),
+            Some([lo, hi]) => format!(
+                " and character {lo}–{hi} grams of the words (as scikit-learn's char_wb; terms marked `#`, a block normalized on its own)"
+            ),
+        },
         fs.sublinear_tf,
         fs.min_df,
         fs.max_features.map_or("no max_features".to_string(), |m| format!("max_features {m}")),
@@ -144,7 +150,11 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
             writeln!(s)?;
         }
         writeln!(s, "### What it has learned\n")?;
-        writeln!(s, "The terms with the largest weights toward each class (stems; bigrams joined by a space):\n")?;
+        let char_note = match fs.char_ngrams {
+            None => "",
+            Some(_) => "; `#` starts a character n-gram, a space in it is a word's edge",
+        };
+        writeln!(s, "The terms with the largest weights toward each class (stems; bigrams joined by a space{char_note}):\n")?;
         for (class, coefs) in head.classes.iter().zip(&head.coefficients) {
             let mut ranked: Vec<(usize, f64)> = coefs.iter().cloned().enumerate().collect();
             ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));

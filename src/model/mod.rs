@@ -158,6 +158,8 @@ pub struct CvReport {
 pub struct GridPoint {
     pub alpha: f64,
     pub ngram_max: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_ngrams: Option<[usize; 2]>,
     pub min_df: usize,
     #[serde(default)]
     pub class_weight: ClassWeight,
@@ -258,6 +260,8 @@ impl Model {
             model: self,
             analyzer: Analyzer::new(),
             hashes: Vec::new(),
+            chars: Vec::new(),
+            char_cache: rustc_hash::FxHashMap::default(),
             row: RowBuffer::default(),
         }
     }
@@ -268,16 +272,36 @@ pub struct Scorer<'m> {
     model: &'m Model,
     analyzer: Analyzer,
     hashes: Vec<u64>,
+    /// Character n-gram columns of the sentence's words.
+    chars: Vec<u32>,
+    /// Each word's character n-gram columns, computed once per word.
+    char_cache: rustc_hash::FxHashMap<String, Box<[u32]>>,
     row: RowBuffer,
 }
 
 impl Scorer<'_> {
     /// One prediction per head, in the model's head order.
     pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
-        self.analyzer.token_hashes(sentence, &mut self.hashes);
-        self.model
-            .tfidf
-            .row_from_hashes(&self.hashes, &mut self.row);
+        let tfidf = &self.model.tfidf;
+        if tfidf.has_char_ngrams() {
+            let (hashes, chars, cache) = (&mut self.hashes, &mut self.chars, &mut self.char_cache);
+            hashes.clear();
+            chars.clear();
+            self.analyzer.each_word_hash(sentence, |word, hash| {
+                hashes.push(hash);
+                match cache.get(word) {
+                    Some(columns) => chars.extend_from_slice(columns),
+                    None => {
+                        let start = chars.len();
+                        tfidf.word_char_columns(word, chars);
+                        cache.insert(word.to_string(), chars[start..].into());
+                    }
+                }
+            });
+        } else {
+            self.analyzer.token_hashes(sentence, &mut self.hashes);
+        }
+        tfidf.row_from_hashes(&self.hashes, &self.chars, &mut self.row);
         (0..self.model.file.heads.len())
             .map(|h| {
                 self.model

@@ -13,6 +13,7 @@
 
 use crate::features::SparseRows;
 use ndarray::Array2;
+use rayon::prelude::*;
 
 /// The row-space basis of a training matrix.
 pub struct RowSpace {
@@ -29,29 +30,32 @@ const RANK_TOLERANCE: f64 = 1e-10;
 impl RowSpace {
     pub fn new(x: &SparseRows) -> RowSpace {
         let n = x.nrows();
-        let mut gram = Array2::<f64>::zeros((n, n));
-        // Scatter row i into a dense vector, then gather against rows j ≤ i:
-        // branch-free, unlike merging two sorted index lists.
-        let mut dense = vec![0.0; x.ncols];
-        for i in 0..n {
-            let (idx_i, val_i) = x.row(i);
-            for (&c, &v) in idx_i.iter().zip(val_i) {
-                dense[c as usize] = v;
-            }
-            for j in 0..=i {
-                let (idx_j, val_j) = x.row(j);
-                let v: f64 = idx_j
-                    .iter()
-                    .zip(val_j)
-                    .map(|(&c, &v)| dense[c as usize] * v)
-                    .sum();
-                gram[[i, j]] = v;
-                gram[[j, i]] = v;
-            }
-            for &c in idx_i {
-                dense[c as usize] = 0.0;
-            }
-        }
+        // Row i of the lower triangle: scatter row i of X into a dense
+        // vector, then gather against rows j ≤ i (branch-free, unlike merging
+        // two sorted index lists). Rows are independent: both cores share them,
+        // and each entry is computed the same way whatever the thread.
+        let mut lower = vec![0.0; n * n];
+        lower.par_chunks_mut(n.max(1)).enumerate().for_each_init(
+            || vec![0.0; x.ncols],
+            |dense, (i, out)| {
+                let (idx_i, val_i) = x.row(i);
+                for (&c, &v) in idx_i.iter().zip(val_i) {
+                    dense[c as usize] = v;
+                }
+                for (j, g) in out[..=i].iter_mut().enumerate() {
+                    let (idx_j, val_j) = x.row(j);
+                    *g = idx_j
+                        .iter()
+                        .zip(val_j)
+                        .map(|(&c, &v)| dense[c as usize] * v)
+                        .sum();
+                }
+                for &c in idx_i {
+                    dense[c as usize] = 0.0;
+                }
+            },
+        );
+        let gram = Array2::from_shape_fn((n, n), |(i, j)| lower[i.max(j) * n + i.min(j)]);
         let (z, pivots) = pivoted_cholesky(&gram);
         RowSpace { z, pivots }
     }

@@ -19,8 +19,21 @@ use std::io::Read;
 use std::path::Path;
 
 pub const FORMAT: &str = "stance-model";
+/// The newest format version this stance reads and writes.
 /// Version 1: TF-IDF word n-grams, heads of multinomial logistic regression.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version 2: adds character n-grams (`features.settings.char_ngrams`).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format version this stance reads.
+const OLDEST_FORMAT_VERSION: u32 = 1;
+
+/// The version a model is written in: the oldest that holds its features,
+/// so that models without character n-grams stay readable by older stance.
+pub fn format_version_for(settings: &crate::features::TfidfSettings) -> u32 {
+    match settings.char_ngrams {
+        None => 1,
+        Some(_) => 2,
+    }
+}
 
 /// The largest model file loaded: far beyond what `stance train` writes
 /// (the built-in model is 0.6 MB).
@@ -126,19 +139,19 @@ fn from_bytes_limited(bytes: &[u8], path: &Path, max_values: u64) -> Result<Mode
         ));
     }
     match census.format_version {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) => {}
         Some(v) if v > u64::from(FORMAT_VERSION) => {
             return Err(Error::model(
                 path,
                 format!(
-                    "format version {v} was written by a newer stance; this one reads version {FORMAT_VERSION}: upgrade stance"
+                    "format version {v} was written by a newer stance; this one reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}: upgrade stance"
                 ),
             ))
         }
         Some(v) => {
             return Err(Error::model(
                 path,
-                format!("format version {v} is not supported (this stance reads version {FORMAT_VERSION}); retrain the model"),
+                format!("format version {v} is not supported (this stance reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}); retrain the model"),
             ))
         }
         None => {
@@ -293,6 +306,20 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
             "ngram_max {} is outside 1..=5",
             file.features.settings.ngram_max
         ));
+    }
+    if let Some([lo, hi]) = file.features.settings.char_ngrams {
+        if !(1 <= lo && lo <= hi && hi <= crate::features::MAX_CHAR_NGRAM) {
+            return Err(format!(
+                "char_ngrams [{lo}, {hi}] is not a range within 1..={}",
+                crate::features::MAX_CHAR_NGRAM
+            ));
+        }
+        if file.format_version < 2 {
+            return Err(format!(
+                "char_ngrams needs format version 2, but the file says {}",
+                file.format_version
+            ));
+        }
     }
     if file.features.idf.iter().any(|v| !plausible(*v)) {
         return Err(format!(
@@ -479,6 +506,18 @@ mod tests {
     }
 
     #[test]
+    fn version_1_files_still_load() {
+        let mut file = small();
+        file.format_version = 1;
+        assert_eq!(
+            file.format_version,
+            format_version_for(&file.features.settings)
+        );
+        let loaded = from_bytes(&to_bytes(&file), Path::new("m.json")).unwrap();
+        assert_eq!(loaded.file, file);
+    }
+
+    #[test]
     fn a_newer_or_older_format_version_says_what_to_do() {
         let mut file = small();
         file.format_version = FORMAT_VERSION + 1;
@@ -487,7 +526,7 @@ mod tests {
             err.contains(&format!(
                 "format version {} was written by a newer stance",
                 FORMAT_VERSION + 1
-            )) && err.contains(&format!("this one reads version {FORMAT_VERSION}"))
+            )) && err.contains(&format!("this one reads versions 1 to {FORMAT_VERSION}"))
                 && err.contains("upgrade stance"),
             "{err}"
         );
@@ -498,9 +537,10 @@ mod tests {
             "{err}"
         );
         // A version too large for any integer type is still a newer version.
-        let text = String::from_utf8(to_bytes(&small()))
-            .unwrap()
-            .replace("\"format_version\": 1", "\"format_version\": 4294967296");
+        let text = String::from_utf8(to_bytes(&small())).unwrap().replace(
+            &format!("\"format_version\": {FORMAT_VERSION}"),
+            "\"format_version\": 4294967296",
+        );
         let err = from_bytes(text.as_bytes(), Path::new("m.json"))
             .unwrap_err()
             .to_string();
@@ -575,6 +615,17 @@ mod tests {
             (
                 |f| f.features.settings.ngram_max = 9,
                 "ngram_max 9 is outside 1..=5",
+            ),
+            (
+                |f| f.features.settings.char_ngrams = Some([4, 2]),
+                "char_ngrams [4, 2] is not a range within 1..=10",
+            ),
+            (
+                |f| {
+                    f.features.settings.char_ngrams = Some([2, 5]);
+                    f.format_version = 1;
+                },
+                "char_ngrams needs format version 2, but the file says 1",
             ),
         ];
         for (edit, expected) in cases {

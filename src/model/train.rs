@@ -10,6 +10,7 @@
 
 use super::rowspace::RowSpace;
 use super::{ClassWeight, Convergence, CvReport, GridPoint, HeadFile, Hyperparameters};
+use crate::analyze::Tokens;
 use crate::error::{Error, Result};
 use crate::eval::Metrics;
 use crate::features::{SparseRows, Tfidf, TfidfSettings};
@@ -24,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone)]
 pub struct Dataset {
     pub texts: Vec<String>,
-    pub tokens: Vec<Vec<String>>,
+    pub tokens: Vec<Tokens>,
     pub y: Vec<usize>,
     pub classes: Vec<String>,
     /// The article each row comes from, if known: rows of one article are
@@ -180,7 +181,7 @@ impl Dataset {
         counts
     }
 
-    fn subset(&self, idx: &[usize]) -> (Vec<Vec<String>>, Vec<usize>) {
+    fn subset(&self, idx: &[usize]) -> (Vec<Tokens>, Vec<usize>) {
         (
             idx.iter().map(|&i| self.tokens[i].clone()).collect(),
             idx.iter().map(|&i| self.y[i]).collect(),
@@ -198,6 +199,8 @@ impl Dataset {
 pub struct Grid {
     pub alphas: Vec<f64>,
     pub ngram_max: Vec<usize>,
+    /// Character n-gram ranges; `None` is no character n-grams.
+    pub char_ngrams: Vec<Option<[usize; 2]>>,
     pub min_df: Vec<usize>,
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
@@ -209,6 +212,7 @@ impl Default for Grid {
         Grid {
             alphas: vec![3.0, 1.0, 0.3, 0.1, 0.03],
             ngram_max: vec![1, 2],
+            char_ngrams: vec![None, Some([2, 5])],
             min_df: vec![1, 2],
             max_features: None,
             sublinear_tf: true,
@@ -220,21 +224,28 @@ impl Default for Grid {
 impl Grid {
     fn feature_settings(&self) -> Vec<TfidfSettings> {
         let mut out = Vec::new();
-        for &ngram_max in &self.ngram_max {
-            for &min_df in &self.min_df {
-                out.push(TfidfSettings {
-                    ngram_max,
-                    min_df,
-                    max_features: self.max_features,
-                    sublinear_tf: self.sublinear_tf,
-                });
+        for &char_ngrams in &self.char_ngrams {
+            for &ngram_max in &self.ngram_max {
+                for &min_df in &self.min_df {
+                    out.push(TfidfSettings {
+                        ngram_max,
+                        min_df,
+                        max_features: self.max_features,
+                        sublinear_tf: self.sublinear_tf,
+                        char_ngrams,
+                    });
+                }
             }
         }
         out
     }
 
     pub fn size(&self) -> usize {
-        self.alphas.len() * self.ngram_max.len() * self.min_df.len() * self.class_weights.len()
+        self.alphas.len()
+            * self.char_ngrams.len()
+            * self.ngram_max.len()
+            * self.min_df.len()
+            * self.class_weights.len()
     }
 }
 
@@ -590,14 +601,21 @@ impl Selection {
         } else {
             grid.class_weights.as_slice()
         };
-        let (&[alpha], &[ngram_max], &[min_df], &[class_weight]) = (
+        // So were character n-grams: fixed settings use none unless given.
+        let char_ngrams = if grid.char_ngrams == Grid::default().char_ngrams {
+            &[None][..]
+        } else {
+            grid.char_ngrams.as_slice()
+        };
+        let (&[alpha], &[ngram_max], &[char_ngrams], &[min_df], &[class_weight]) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
+            char_ngrams,
             grid.min_df.as_slice(),
             class_weights,
         ) else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --min-df and --class-weight".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --min-df and --class-weight".into(),
             ));
         };
         Ok(Selection {
@@ -606,6 +624,7 @@ impl Selection {
                 min_df,
                 max_features: grid.max_features,
                 sublinear_tf: grid.sublinear_tf,
+                char_ngrams,
             },
             alpha,
             class_weight,
@@ -637,6 +656,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
                 grid.push(GridPoint {
                     alpha: opts.grid.alphas[a],
                     ngram_max: settings[s].ngram_max,
+                    char_ngrams: settings[s].char_ngrams,
                     min_df: settings[s].min_df,
                     class_weight: opts.grid.class_weights[w],
                     macro_f1: f1,
@@ -873,9 +893,15 @@ mod tests {
             "cooperation with russia works",
             "the summit ends friday",
         ];
-        let tokens: Vec<Vec<String>> = texts
+        let tokens: Vec<Tokens> = texts
             .iter()
-            .map(|t| t.split(' ').map(String::from).collect())
+            .map(|t| {
+                let words: Vec<String> = t.split(' ').map(String::from).collect();
+                Tokens {
+                    stems: words.clone(),
+                    words,
+                }
+            })
             .collect();
         Tfidf::fit(&TfidfSettings::default(), &tokens).transform(&tokens)
     }

@@ -236,3 +236,26 @@ fn solver_settings_must_be_positive() {
         assert_no_output(dir.path(), "m.json");
     }
 }
+
+#[test]
+fn char_ngram_ranges_are_checked() {
+    let dir = tempdir();
+    let out = dir.path().join("m.json");
+    for value in ["5-2", "0-3", "2-11", "three", "2-5,x"] {
+        let err = stance(&[
+            "train",
+            "--labels",
+            "data/labels.csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--char-ngrams",
+            value,
+        ])
+        .assert_exit(2);
+        assert!(
+            err.contains("--char-ngrams") && err.contains("such as 2-5"),
+            "{value}: {err}"
+        );
+        assert_no_output(dir.path(), "m.json");
+    }
+}

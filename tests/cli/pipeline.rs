@@ -290,6 +290,66 @@ fn train_then_eval_and_classify_with_the_new_model() {
 }
 
 #[test]
+fn character_ngrams_make_a_version_2_model_that_classifies() {
+    let dir = tempdir();
+    let mut outputs = Vec::new();
+    for chars in ["none", "2-4"] {
+        let model = dir.path().join(format!("m-{chars}.json"));
+        let m = model.to_str().unwrap();
+        let out = stance(&[
+            "train",
+            "--labels",
+            "data/labels.csv",
+            "--out",
+            m,
+            "--no-cv",
+            "--alpha",
+            "1",
+            "--ngram-max",
+            "1",
+            "--min-df",
+            "1",
+            "--char-ngrams",
+            chars,
+        ])
+        .assert_ok();
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+        let vocabulary = file["features"]["vocabulary"].as_array().unwrap();
+        let char_terms = vocabulary
+            .iter()
+            .filter(|t| t.as_str().unwrap().starts_with('#'))
+            .count();
+        let card = std::fs::read_to_string(dir.path().join(format!("m-{chars}.md"))).unwrap();
+        if chars == "none" {
+            assert_eq!(file["format_version"], 1, "older stance can read it");
+            assert!(file["features"]["settings"].get("char_ngrams").is_none());
+            assert_eq!(char_terms, 0);
+            assert!(out.contains("word 1-1 grams,"), "{out}");
+        } else {
+            assert_eq!(file["format_version"], 2);
+            assert_eq!(
+                file["features"]["settings"]["char_ngrams"],
+                serde_json::json!([2, 4])
+            );
+            // "# ru", "#rus", "russ"... are among them.
+            assert!(char_terms > 1000, "{char_terms} character n-grams");
+            assert!(vocabulary.iter().any(|t| t == "# ru"));
+            assert!(out.contains("word 1-1 + char 2-4 grams"), "{out}");
+            assert!(card.contains("character 2–4 grams of the words"), "{card}");
+        }
+        outputs.push(
+            stance(&["classify", "data/articles", "--model", m, "--format", "csv"]).assert_ok(),
+        );
+    }
+    // Same sentences either way; the character n-grams change some probabilities.
+    let rows = |csv: &str| csv.lines().count();
+    assert_eq!(rows(&outputs[0]), 89);
+    assert_eq!(rows(&outputs[0]), rows(&outputs[1]));
+    assert_ne!(outputs[0], outputs[1]);
+}
+
+#[test]
 fn labels_from_the_file_define_the_classes() {
     // Any label set works: FOMC-style hawkish/dovish/neutral, or two classes.
     let dir = tempdir();
