@@ -705,37 +705,29 @@ fn compare(
         new.0.min_df,
         ds.len()
     );
+    // The first column fits the longest "F1 <label>".
+    let width = m_new
+        .per_class
+        .keys()
+        .map(|label| label.chars().count() + 3)
+        .fold(14, usize::max);
     let _ = writeln!(
         out,
-        "  {:<14} {:>7} {:>7} {:>8}",
+        "  {:<width$} {:>7} {:>7} {:>8}",
         "", "old", "new", "change"
     );
-    let _ = writeln!(
-        out,
-        "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
-        "macro-F1",
-        m_old.macro_f1,
-        m_new.macro_f1,
-        m_new.macro_f1 - m_old.macro_f1
-    );
-    let _ = writeln!(
-        out,
-        "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
-        "accuracy",
-        m_old.accuracy,
-        m_new.accuracy,
-        m_new.accuracy - m_old.accuracy
-    );
-    for (label, n) in &m_new.per_class {
-        let o = m_old.per_class.get(label).map_or(0.0, |c| c.f1);
+    let mut line = |name: &str, old: f64, new: f64| {
         let _ = writeln!(
             out,
-            "  {:<14} {:>7.3} {:>7.3} {:>+8.3}",
-            format!("F1 {label}"),
-            o,
-            n.f1,
-            n.f1 - o
+            "  {name:<width$} {old:>7.3} {new:>7.3} {:>+8.3}",
+            new - old
         );
+    };
+    line("macro-F1", m_old.macro_f1, m_new.macro_f1);
+    line("accuracy", m_old.accuracy, m_new.accuracy);
+    for (label, n) in &m_new.per_class {
+        let o = m_old.per_class.get(label).map_or(0.0, |c| c.f1);
+        line(&format!("F1 {label}"), o, n.f1);
     }
     if !articles.is_empty() {
         let new_model = store::from_bytes(
