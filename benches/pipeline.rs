@@ -72,8 +72,8 @@ fn bench(c: &mut Criterion) {
             .iter()
             .map(|s| {
                 let (mut hashes, mut chars) = (Vec::new(), Vec::new());
-                analyzer.each_word_hash(s, |word, hash| {
-                    hashes.push(hash);
+                analyzer.each_word_hash(s, |word, hash, negated| {
+                    hashes.push(model.tfidf.term_hash(hash, negated));
                     model.tfidf.word_char_columns(word, &mut chars);
                 });
                 (hashes, chars)

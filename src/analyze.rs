@@ -15,11 +15,29 @@ use std::hash::Hasher;
 
 /// A sentence's stems, and the words they came from (lower-cased, clitics
 /// dropped; "n't" gives the word `not`), one word per stem: character
-/// n-grams are taken from the words.
+/// n-grams are taken from the words. `negated` marks the stems in the scope
+/// of a negation (see [`NEGATIONS`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tokens {
     pub stems: Vec<String>,
     pub words: Vec<String>,
+    pub negated: Vec<bool>,
+}
+
+/// Words that open a negation scope: the words after one, up to the next
+/// clause punctuation (`. , ; : ! ?`) or the end of the sentence, are in
+/// its scope ("we do not [want more sanctions], he said").
+pub const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "nor", "neither", "without", "nobody", "nothing", "none", "cannot",
+];
+
+/// The first character of a negated stem's vocabulary term ("¬sanction").
+pub const NEGATED_MARK: char = '¬';
+
+/// The hash of a negated stem from the hash of the stem: the hash of the
+/// term `¬stem`, without building it.
+pub fn negated_hash(stem_hash: u64) -> u64 {
+    (stem_hash ^ 0x6E65_6761_7465_6421).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Splits sentences into stemmed tokens. Stemming is the costly step, so each
@@ -45,9 +63,13 @@ pub fn extend_hash(prefix: u64, next: u64) -> u64 {
 
 /// The hash of a vocabulary term ("a b" is the bigram of stems a and b).
 pub fn phrase_hash(term: &str) -> u64 {
+    let token_hash = |t: &str| match t.strip_prefix(NEGATED_MARK) {
+        Some(stem) => negated_hash(term_hash(stem)),
+        None => term_hash(t),
+    };
     let mut tokens = term.split(' ');
-    let first = term_hash(tokens.next().unwrap_or(""));
-    tokens.fold(first, |h, t| extend_hash(h, term_hash(t)))
+    let first = token_hash(tokens.next().unwrap_or(""));
+    tokens.fold(first, |h, t| extend_hash(h, token_hash(t)))
 }
 
 impl Default for Analyzer {
@@ -68,28 +90,30 @@ impl Analyzer {
     /// The stemmed tokens of `text`, into `out` (which is cleared first).
     pub fn tokens(&mut self, text: &str, out: &mut Vec<String>) {
         out.clear();
-        self.each_stem(text, |_, stem, _| out.push(stem.to_string()));
+        self.each_stem(text, |_, stem, _, _| out.push(stem.to_string()));
     }
 
     /// The stems of `text` with the words they came from.
     pub fn analyze_tokens(&mut self, text: &str) -> Tokens {
         let mut tokens = Tokens::default();
-        self.each_stem(text, |word, stem, _| {
+        self.each_stem(text, |word, stem, _, negated| {
             tokens.words.push(word.to_string());
             tokens.stems.push(stem.to_string());
+            tokens.negated.push(negated);
         });
         tokens
     }
 
-    /// Call `f` with every word of `text` and the hash of its stem, in order.
-    pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64)) {
-        self.each_stem(text, |word, _, hash| f(word, hash));
+    /// Call `f` with every word of `text`, the hash of its stem and whether
+    /// it is in a negation's scope, in order.
+    pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64, bool)) {
+        self.each_stem(text, |word, _, hash, negated| f(word, hash, negated));
     }
 
     /// The hashes of the stemmed tokens of `text`, into `out` (cleared first).
     pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
         out.clear();
-        self.each_stem(text, |_, _, hash| out.push(hash));
+        self.each_stem(text, |_, _, hash, _| out.push(hash));
     }
 
     /// Convenience wrapper returning a fresh vector.
@@ -99,11 +123,22 @@ impl Analyzer {
         out
     }
 
-    /// Call `f` with every word of `text`, its stem and the stem's hash, in
-    /// order.
-    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, u64)) {
+    /// Call `f` with every word of `text`, its stem, the stem's hash and
+    /// whether it is in a negation's scope, in order.
+    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, u64, bool)) {
         let mut rest = text;
+        let mut in_scope = false;
         while let Some((raw, after)) = next_raw_token(rest) {
+            // The text skipped before this token: clause punctuation there
+            // ends a negation's scope.
+            let gap = &rest[..raw.as_ptr() as usize - rest.as_ptr() as usize];
+            if in_scope
+                && gap
+                    .bytes()
+                    .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'!' | b'?'))
+            {
+                in_scope = false;
+            }
             rest = after;
             // Most tokens are plain lower-case ASCII words that normalizing
             // leaves as they are: look those up as they stand.
@@ -118,17 +153,21 @@ impl Analyzer {
             };
             if !word.is_empty() {
                 match self.cache.get(word) {
-                    Some((stem, hash)) => f(word, stem, *hash),
+                    Some((stem, hash)) => f(word, stem, *hash, in_scope),
                     None => {
                         let stem = stem_word(&self.stemmer, word);
                         let hash = term_hash(&stem);
-                        f(word, &stem, hash);
+                        f(word, &stem, hash, in_scope);
                         self.cache.insert(word.to_string(), (stem, hash));
                     }
                 }
+                if NEGATIONS.contains(&word) {
+                    in_scope = true;
+                }
             }
             if negated {
-                f("not", "not", term_hash("not"));
+                f("not", "not", term_hash("not"), in_scope);
+                in_scope = true;
             }
         }
     }
@@ -373,6 +412,25 @@ mod tests {
         let t = Analyzer::new().analyze_tokens("Russia’s Talks didn't");
         assert_eq!(t.stems, vec!["russia", "talk", "did", "not"]);
         assert_eq!(t.words, vec!["russia", "talks", "did", "not"]);
+    }
+
+    #[test]
+    fn negation_scope_runs_to_the_next_clause_punctuation() {
+        let t = Analyzer::new()
+            .analyze_tokens("We don't want new sanctions, he said; never again. Talks go on");
+        let scoped: Vec<&str> = t
+            .words
+            .iter()
+            .zip(&t.negated)
+            .filter(|(_, n)| **n)
+            .map(|(w, _)| w.as_str())
+            .collect();
+        assert_eq!(scoped, ["want", "new", "sanctions", "again"]);
+        assert_eq!(t.negated.len(), t.stems.len());
+        assert_eq!(
+            phrase_hash("¬sanction talk"),
+            extend_hash(negated_hash(term_hash("sanction")), term_hash("talk"))
+        );
     }
 
     #[test]

@@ -31,14 +31,24 @@ pub struct TfidfSettings {
     /// lengths from the first number to the second; none when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub char_ngrams: Option<[usize; 2]>,
+    /// Stems in a negation's scope are distinct terms, marked
+    /// [`crate::analyze::NEGATED_MARK`] ("not [want sanctions]" gives
+    /// `¬want`, `¬sanction`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub negation_scope: bool,
 }
 
 impl TfidfSettings {
-    /// "word 1-2 grams", or "word 1-2 + char 2-5 grams".
+    /// "word 1-2 grams", "word 1-2 + char 2-5 grams", with ", negation
+    /// scope marked" when it is.
     pub fn describe(&self) -> String {
-        match self.char_ngrams {
+        let words = match self.char_ngrams {
             None => format!("word 1-{} grams", self.ngram_max),
             Some([lo, hi]) => format!("word 1-{} + char {lo}-{hi} grams", self.ngram_max),
+        };
+        match self.negation_scope {
+            true => format!("{words}, negation scope marked"),
+            false => words,
         }
     }
 }
@@ -57,6 +67,7 @@ impl Default for TfidfSettings {
             max_features: None,
             sublinear_tf: true,
             char_ngrams: None,
+            negation_scope: false,
         }
     }
 }
@@ -183,9 +194,23 @@ pub fn char_ngrams(word: &str, lo: usize, hi: usize, mut f: impl FnMut(&str)) {
     }
 }
 
-/// All terms of a sentence: word n-grams, then marked character n-grams.
+/// All terms of a sentence: word n-grams (of marked stems in a negation's
+/// scope, with negation scope marking), then marked character n-grams.
 fn terms_of(settings: &TfidfSettings, tokens: &Tokens, terms: &mut Vec<String>) {
-    ngrams(&tokens.stems, settings.ngram_max, terms);
+    if settings.negation_scope {
+        let marked: Vec<String> = tokens
+            .stems
+            .iter()
+            .enumerate()
+            .map(|(i, stem)| match tokens.negated.get(i) {
+                Some(true) => format!("{}{stem}", crate::analyze::NEGATED_MARK),
+                _ => stem.clone(),
+            })
+            .collect();
+        ngrams(&marked, settings.ngram_max, terms);
+    } else {
+        ngrams(&tokens.stems, settings.ngram_max, terms);
+    }
     if let Some([lo, hi]) = settings.char_ngrams {
         for word in &tokens.words {
             char_ngrams(word, lo, hi, |g| {
@@ -275,6 +300,15 @@ impl Tfidf {
             index,
             hashed,
             char_columns: char_columns as u32,
+        }
+    }
+
+    /// The hash to look a stem up by: marked when it is in a negation's
+    /// scope and the model marks negation scope.
+    pub fn term_hash(&self, stem_hash: u64, negated: bool) -> u64 {
+        match negated && self.settings.negation_scope {
+            true => crate::analyze::negated_hash(stem_hash),
+            false => stem_hash,
         }
     }
 
@@ -403,6 +437,7 @@ mod tests {
                 let words: Vec<String> = t.split_whitespace().map(String::from).collect();
                 Tokens {
                     stems: words.clone(),
+                    negated: vec![false; words.len()],
                     words,
                 }
             })
@@ -418,6 +453,7 @@ mod tests {
             max_features: None,
             sublinear_tf: false,
             char_ngrams: None,
+            negation_scope: false,
         };
         let d = docs(&["a b", "a c", "a a d"]);
         let tfidf = Tfidf::fit(&settings, &d);
@@ -466,6 +502,7 @@ mod tests {
                 max_features: None,
                 sublinear_tf: true,
                 char_ngrams: None,
+                negation_scope: false,
             },
             &d,
         );
@@ -477,6 +514,7 @@ mod tests {
                 max_features: Some(1),
                 sublinear_tf: true,
                 char_ngrams: None,
+                negation_scope: false,
             },
             &d,
         );
@@ -495,15 +533,26 @@ mod tests {
             .iter()
             .map(|t| analyzer.analyze_tokens(t))
             .collect();
-        for (ngram_max, char_ngrams) in [(1, None), (2, None), (3, None), (2, Some([2, 5]))] {
+        for (ngram_max, char_ngrams, negation_scope) in [
+            (1, None, false),
+            (2, None, false),
+            (3, None, false),
+            (2, Some([2, 5]), false),
+            (2, None, true),
+            (3, Some([1, 3]), true),
+        ] {
             let tfidf = Tfidf::fit(
                 &TfidfSettings {
                     ngram_max,
                     char_ngrams,
+                    negation_scope,
                     ..TfidfSettings::default()
                 },
                 &docs,
             );
+            if negation_scope {
+                assert!(tfidf.vocabulary.iter().any(|t| t.starts_with("¬resum")));
+            }
             let mut buf = RowBuffer::default();
             let mut hashes = Vec::new();
             let mut chars = Vec::new();
@@ -511,8 +560,8 @@ mod tests {
             for t in texts {
                 hashes.clear();
                 chars.clear();
-                analyzer.each_word_hash(t, |word, hash| {
-                    hashes.push(hash);
+                analyzer.each_word_hash(t, |word, hash, negated| {
+                    hashes.push(tfidf.term_hash(hash, negated));
                     tfidf.word_char_columns(word, &mut chars);
                 });
                 tfidf.row_from_hashes(&hashes, &chars, &mut buf);

@@ -169,8 +169,8 @@ proptest! {
         let mut analyzer = Analyzer::new();
         let tokens = analyzer.analyze_tokens(&text);
         let (mut hashes, mut chars) = (Vec::new(), Vec::new());
-        analyzer.each_word_hash(&text, |word, hash| {
-            hashes.push(hash);
+        analyzer.each_word_hash(&text, |word, hash, negated| {
+            hashes.push(tfidf.term_hash(hash, negated));
             tfidf.word_char_columns(word, &mut chars);
         });
         let mut buf = stance::features::RowBuffer::default();

@@ -129,6 +129,12 @@ pub struct SettingsArgs {
     /// unless given.
     #[arg(long, value_delimiter = ',', default_values_t = default_char_ngrams(), value_name = "none|LO-HI,...")]
     pub char_ngrams: Vec<CharNgrams>,
+    /// Negation scope marking to try: with `true`, the stems after a
+    /// negation (not, no, never, without…) up to the next clause punctuation
+    /// are terms of their own ("do not [want sanctions]"). `false,true` tries
+    /// both.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().negation_scope, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
+    pub negation_scope: Vec<bool>,
     /// Minimum document frequencies to try.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().min_df, value_name = "N,...")]
     pub min_df: Vec<usize>,
@@ -214,6 +220,7 @@ impl SettingsArgs {
                 alphas: self.alpha.clone(),
                 ngram_max: self.ngram_max.clone(),
                 char_ngrams: self.char_ngrams.iter().map(|c| c.0).collect(),
+                negation_scope: self.negation_scope.clone(),
                 min_df: self.min_df.clone(),
                 max_features: self.max_features,
                 sublinear_tf: true,
@@ -324,6 +331,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         if let Some(first) = trained.first() {
             task_opts.grid.ngram_max = vec![first.selection.features.ngram_max];
             task_opts.grid.char_ngrams = vec![first.selection.features.char_ngrams];
+            task_opts.grid.negation_scope = vec![first.selection.features.negation_scope];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
         if args.no_cv {
@@ -439,16 +447,25 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         };
         outln!("{}: cross-validation: {}", t.task, report.scheme)?;
         // The character column only when the search tried character n-grams.
+        // and the negation column only when it tried negation scope marking.
         let chars = report.grid.iter().any(|g| g.char_ngrams.is_some());
-        let char_column = |c: Option<[usize; 2]>| match chars {
-            true => format!(" {:>5}", CharNgrams(c)),
-            false => String::new(),
+        let negation = report.grid.iter().any(|g| g.negation_scope);
+        let optional_columns = |c: Option<[usize; 2]>, n: bool| {
+            let mut s = String::new();
+            if chars {
+                s += &format!(" {:>5}", CharNgrams(c));
+            }
+            if negation {
+                s += &format!(" {:>8}", if n { "scope" } else { "-" });
+            }
+            s
         };
         outln!(
-            "{:>8} {:>6}{} {:>6} {:>8} {:>9}",
+            "{:>8} {:>6}{}{} {:>6} {:>8} {:>9}",
             "alpha",
             "ngrams",
             if chars { " chars" } else { "" },
+            if negation { " negation" } else { "" },
             "min_df",
             "weight",
             "macro-F1"
@@ -458,7 +475,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 "{:>8} {:>6}{} {:>6} {:>8} {:>9.3}{}",
                 g.alpha,
                 format!("1-{}", g.ngram_max),
-                char_column(g.char_ngrams),
+                optional_columns(g.char_ngrams, g.negation_scope),
                 g.min_df,
                 g.class_weight,
                 g.macro_f1,
@@ -585,6 +602,10 @@ fn rebuild_command(args: &TrainArgs) -> String {
     if s.char_ngrams != default_char_ngrams() {
         let c: Vec<String> = s.char_ngrams.iter().map(|c| c.to_string()).collect();
         parts.push(format!("--char-ngrams {}", c.join(",")));
+    }
+    if s.negation_scope != d.negation_scope {
+        let n: Vec<String> = s.negation_scope.iter().map(|n| n.to_string()).collect();
+        parts.push(format!("--negation-scope {}", n.join(",")));
     }
     if s.min_df != d.min_df {
         parts.push(format!("--min-df {}", ulist(&s.min_df)));

@@ -57,6 +57,10 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
             Some([lo, hi]) => format!(
                 " and character {lo}–{hi} grams of the words (as scikit-learn's char_wb; terms marked `#`, a block normalized on its own)"
             ),
+        } + if fs.negation_scope {
+            "; stems in a negation's scope (after not, no, never… up to the next clause punctuation) marked `¬`, as terms of their own"
+        } else {
+            ""
         },
         fs.sublinear_tf,
         fs.min_df,

@@ -160,6 +160,8 @@ pub struct GridPoint {
     pub ngram_max: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub char_ngrams: Option<[usize; 2]>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub negation_scope: bool,
     pub min_df: usize,
     #[serde(default)]
     pub class_weight: ClassWeight,
@@ -283,24 +285,24 @@ impl Scorer<'_> {
     /// One prediction per head, in the model's head order.
     pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
         let tfidf = &self.model.tfidf;
-        if tfidf.has_char_ngrams() {
-            let (hashes, chars, cache) = (&mut self.hashes, &mut self.chars, &mut self.char_cache);
-            hashes.clear();
-            chars.clear();
-            self.analyzer.each_word_hash(sentence, |word, hash| {
-                hashes.push(hash);
-                match cache.get(word) {
-                    Some(columns) => chars.extend_from_slice(columns),
-                    None => {
-                        let start = chars.len();
-                        tfidf.word_char_columns(word, chars);
-                        cache.insert(word.to_string(), chars[start..].into());
+        let (hashes, chars, cache) = (&mut self.hashes, &mut self.chars, &mut self.char_cache);
+        hashes.clear();
+        chars.clear();
+        let with_chars = tfidf.has_char_ngrams();
+        self.analyzer
+            .each_word_hash(sentence, |word, hash, negated| {
+                hashes.push(tfidf.term_hash(hash, negated));
+                if with_chars {
+                    match cache.get(word) {
+                        Some(columns) => chars.extend_from_slice(columns),
+                        None => {
+                            let start = chars.len();
+                            tfidf.word_char_columns(word, chars);
+                            cache.insert(word.to_string(), chars[start..].into());
+                        }
                     }
                 }
             });
-        } else {
-            self.analyzer.token_hashes(sentence, &mut self.hashes);
-        }
         tfidf.row_from_hashes(&self.hashes, &self.chars, &mut self.row);
         (0..self.model.file.heads.len())
             .map(|h| {

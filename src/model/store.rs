@@ -21,7 +21,8 @@ use std::path::Path;
 pub const FORMAT: &str = "stance-model";
 /// The newest format version this stance reads and writes.
 /// Version 1: TF-IDF word n-grams, heads of multinomial logistic regression.
-/// Version 2: adds character n-grams (`features.settings.char_ngrams`).
+/// Version 2: adds character n-grams (`features.settings.char_ngrams`) and
+/// negation scope marking (`features.settings.negation_scope`).
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format version this stance reads.
 const OLDEST_FORMAT_VERSION: u32 = 1;
@@ -29,9 +30,9 @@ const OLDEST_FORMAT_VERSION: u32 = 1;
 /// The version a model is written in: the oldest that holds its features,
 /// so that models without character n-grams stay readable by older stance.
 pub fn format_version_for(settings: &crate::features::TfidfSettings) -> u32 {
-    match settings.char_ngrams {
-        None => 1,
-        Some(_) => 2,
+    match settings.char_ngrams.is_some() || settings.negation_scope {
+        false => 1,
+        true => 2,
     }
 }
 
@@ -320,6 +321,12 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
                 file.format_version
             ));
         }
+    }
+    if file.features.settings.negation_scope && file.format_version < 2 {
+        return Err(format!(
+            "negation_scope needs format version 2, but the file says {}",
+            file.format_version
+        ));
     }
     if file.features.idf.iter().any(|v| !plausible(*v)) {
         return Err(format!(
@@ -626,6 +633,13 @@ mod tests {
                     f.format_version = 1;
                 },
                 "char_ngrams needs format version 2, but the file says 1",
+            ),
+            (
+                |f| {
+                    f.features.settings.negation_scope = true;
+                    f.format_version = 1;
+                },
+                "negation_scope needs format version 2, but the file says 1",
             ),
         ];
         for (edit, expected) in cases {

@@ -201,6 +201,8 @@ pub struct Grid {
     pub ngram_max: Vec<usize>,
     /// Character n-gram ranges; `None` is no character n-grams.
     pub char_ngrams: Vec<Option<[usize; 2]>>,
+    /// Negation scope marking off, on, or both.
+    pub negation_scope: Vec<bool>,
     pub min_df: Vec<usize>,
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
@@ -213,6 +215,7 @@ impl Default for Grid {
             alphas: vec![3.0, 1.0, 0.3, 0.1, 0.03],
             ngram_max: vec![1, 2],
             char_ngrams: vec![None, Some([2, 5])],
+            negation_scope: vec![false],
             min_df: vec![1, 2],
             max_features: None,
             sublinear_tf: true,
@@ -224,16 +227,19 @@ impl Default for Grid {
 impl Grid {
     fn feature_settings(&self) -> Vec<TfidfSettings> {
         let mut out = Vec::new();
-        for &char_ngrams in &self.char_ngrams {
-            for &ngram_max in &self.ngram_max {
-                for &min_df in &self.min_df {
-                    out.push(TfidfSettings {
-                        ngram_max,
-                        min_df,
-                        max_features: self.max_features,
-                        sublinear_tf: self.sublinear_tf,
-                        char_ngrams,
-                    });
+        for &negation_scope in &self.negation_scope {
+            for &char_ngrams in &self.char_ngrams {
+                for &ngram_max in &self.ngram_max {
+                    for &min_df in &self.min_df {
+                        out.push(TfidfSettings {
+                            ngram_max,
+                            min_df,
+                            max_features: self.max_features,
+                            sublinear_tf: self.sublinear_tf,
+                            char_ngrams,
+                            negation_scope,
+                        });
+                    }
                 }
             }
         }
@@ -242,6 +248,7 @@ impl Grid {
 
     pub fn size(&self) -> usize {
         self.alphas.len()
+            * self.negation_scope.len()
             * self.char_ngrams.len()
             * self.ngram_max.len()
             * self.min_df.len()
@@ -607,15 +614,16 @@ impl Selection {
         } else {
             grid.char_ngrams.as_slice()
         };
-        let (&[alpha], &[ngram_max], &[char_ngrams], &[min_df], &[class_weight]) = (
+        let (&[alpha], &[ngram_max], &[char_ngrams], &[negation_scope], &[min_df], &[class_weight]) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
             char_ngrams,
+            grid.negation_scope.as_slice(),
             grid.min_df.as_slice(),
             class_weights,
         ) else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --min-df and --class-weight".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df and --class-weight".into(),
             ));
         };
         Ok(Selection {
@@ -625,6 +633,7 @@ impl Selection {
                 max_features: grid.max_features,
                 sublinear_tf: grid.sublinear_tf,
                 char_ngrams,
+                negation_scope,
             },
             alpha,
             class_weight,
@@ -657,6 +666,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
                     alpha: opts.grid.alphas[a],
                     ngram_max: settings[s].ngram_max,
                     char_ngrams: settings[s].char_ngrams,
+                    negation_scope: settings[s].negation_scope,
                     min_df: settings[s].min_df,
                     class_weight: opts.grid.class_weights[w],
                     macro_f1: f1,
@@ -899,6 +909,7 @@ mod tests {
                 let words: Vec<String> = t.split(' ').map(String::from).collect();
                 Tokens {
                     stems: words.clone(),
+                    negated: vec![false; words.len()],
                     words,
                 }
             })

@@ -350,6 +350,57 @@ fn character_ngrams_make_a_version_2_model_that_classifies() {
 }
 
 #[test]
+fn negation_scope_marking_is_an_option_recorded_in_the_model() {
+    let dir = tempdir();
+    let model = dir.path().join("m.json");
+    let m = model.to_str().unwrap();
+    let out = stance(&[
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        m,
+        "--no-cv",
+        "--alpha",
+        "1",
+        "--ngram-max",
+        "2",
+        "--min-df",
+        "1",
+        "--negation-scope",
+        "true",
+    ])
+    .assert_ok();
+    assert!(
+        out.contains("word 1-2 grams, negation scope marked"),
+        "{out}"
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    assert_eq!(file["format_version"], 2);
+    assert_eq!(file["features"]["settings"]["negation_scope"], true);
+    let vocabulary = file["features"]["vocabulary"].as_array().unwrap();
+    // "not [worth pursuing]" and the like give marked stems and bigrams.
+    assert!(vocabulary
+        .iter()
+        .any(|t| t.as_str().unwrap().starts_with('¬')));
+    let csv = stance(&["classify", "data/articles", "--model", m]).assert_ok();
+    assert_eq!(csv.lines().count(), 89);
+    let err = stance(&[
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        m,
+        "--force",
+        "--negation-scope",
+        "maybe",
+    ])
+    .assert_exit(2);
+    assert!(err.contains("--negation-scope"), "{err}");
+}
+
+#[test]
 fn labels_from_the_file_define_the_classes() {
     // Any label set works: FOMC-style hawkish/dovish/neutral, or two classes.
     let dir = tempdir();
