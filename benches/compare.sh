@@ -257,6 +257,22 @@ if [[ $CV_SEARCH == 1 ]]; then
     > "$PARTS/stance_eval_cv.json"
 fi
 
+# --- 1 + 2 with character n-grams: the same features in both tools ---------------
+
+log "train, word + character n-grams, fixed settings: stance (alpha 1, word 1-2 + char 2-5 grams, min_df 1, balanced)"
+for r in $(seq "$REPEAT"); do
+  run_timed "stance_train_chars.r$r" /dev/null "$STANCE" train --labels "$FOMC/train-5768.csv" --on-conflict keep \
+    --out "$tmp/fomc-chars.json" --force "${FIXED_CV[@]}" --alpha 1 --ngram-max 2 --char-ngrams 2-5 --min-df 1 \
+    --class-weight balanced
+done
+"$STANCE" eval --model "$tmp/fomc-chars.json" --test "$FOMC/test-5768.csv" --format json \
+  > "$PARTS/stance_eval_chars.json"
+log "train, word + character n-grams: scikit-learn (FeatureUnion word 1-2 + char_wb 2-5, C=1, balanced)"
+"${PYENV1[@]}" "$PY" "$HERE/reference.py" train --tool sklearn-chars --train "$FOMC/train-5768.csv" \
+  --test "$FOMC/test-5768.csv" --model-out "$tmp/sklearn-chars.pkl" --repeat "$REPEAT" \
+  > "$PARTS/sklearn_chars_train.json"
+cat "$PARTS/sklearn_chars_train.json" >&2
+
 # --- 3: classification throughput -------------------------------------------------
 
 log "classify: stance, warm-up run counting its output rows"
@@ -283,6 +299,14 @@ if [[ $HAVE_FT == 1 ]]; then
     fi
   done
 fi
+
+log "classify with word + character n-grams: stance and scikit-learn, x$REPEAT"
+for r in $(seq "$REPEAT"); do
+  run_timed "stance_classify_chars.r$r" /dev/null "$STANCE" classify "$CORPUS" --model "$tmp/fomc-chars.json" \
+    --format csv
+  run_timed "sklearn_chars_predict.r$r" "$PARTS/sklearn_chars_predict.r$r.json" "${PYENV1[@]}" "$PY" \
+    "$HERE/reference.py" predict --tool sklearn-chars --model "$tmp/sklearn-chars.pkl" --text "$CORPUS_TXT"
+done
 
 # --- optional: the other two splits -------------------------------------------------
 

@@ -89,7 +89,8 @@ pub struct Tfidf {
 /// Scratch space for [`Tfidf::row_from_hashes`], reused between sentences.
 #[derive(Debug, Default)]
 pub struct RowBuffer {
-    columns: Vec<u32>,
+    /// Occurrences per column of the row being built; all zero between rows.
+    counts: Vec<u32>,
     pub indices: Vec<u32>,
     pub values: Vec<f64>,
 }
@@ -365,11 +366,24 @@ impl Tfidf {
 
     /// The TF-IDF row of a sentence given as token hashes and the columns of
     /// its words' character n-grams ([`Tfidf::word_char_columns`]), into
-    /// `buf.indices` and `buf.values` (the same row as [`Tfidf::row`] gives
-    /// for the tokens).
+    /// `buf.indices` and `buf.values`: the same row as [`Tfidf::row`] gives
+    /// for the tokens, with the columns in order of first occurrence instead
+    /// of sorted (counting into a dense array needs no sort).
     pub fn row_from_hashes(&self, hashes: &[u64], char_columns: &[u32], buf: &mut RowBuffer) {
-        buf.columns.clear();
-        buf.columns.extend_from_slice(char_columns);
+        if buf.counts.len() != self.n_features() {
+            buf.counts = vec![0; self.n_features()];
+        }
+        buf.indices.clear();
+        buf.values.clear();
+        let (counts, indices) = (&mut buf.counts, &mut buf.indices);
+        let mut count = |col: u32| {
+            let c = &mut counts[col as usize];
+            if *c == 0 {
+                indices.push(col);
+            }
+            *c += 1;
+        };
+        char_columns.iter().for_each(|&col| count(col));
         for start in 0..hashes.len() {
             let mut h = hashes[start];
             for len in 1..=self.settings.ngram_max {
@@ -380,32 +394,37 @@ impl Tfidf {
                     h = crate::analyze::extend_hash(h, next);
                 }
                 if let Some(&col) = self.hashed.get(&h) {
-                    buf.columns.push(col);
+                    count(col);
                 }
             }
         }
-        buf.columns.sort_unstable();
-        buf.indices.clear();
-        buf.values.clear();
-        let mut k = 0;
-        while k < buf.columns.len() {
-            let col = buf.columns[k];
-            let mut run = 1;
-            while k + run < buf.columns.len() && buf.columns[k + run] == col {
-                run += 1;
-            }
-            let tf = run as f64;
+        let (mut char_norm, mut word_norm) = (0.0, 0.0);
+        for &col in &buf.indices {
+            let run = std::mem::take(&mut buf.counts[col as usize]);
             // Most terms occur once, and 1 + ln 1 is exactly 1.
             let tf = if self.settings.sublinear_tf && run > 1 {
-                1.0 + tf.ln()
+                1.0 + (run as f64).ln()
             } else {
-                tf
+                run as f64
             };
-            buf.indices.push(col);
-            buf.values.push(tf * self.idf[col as usize]);
-            k += run;
+            let v = tf * self.idf[col as usize];
+            match col < self.char_columns {
+                true => char_norm += v * v,
+                false => word_norm += v * v,
+            }
+            buf.values.push(v);
         }
-        normalize_blocks(&buf.indices, &mut buf.values, self.char_columns);
+        let (char_norm, word_norm) = (char_norm.sqrt(), word_norm.sqrt());
+        for (v, &col) in buf.values.iter_mut().zip(&buf.indices) {
+            let norm = if col < self.char_columns {
+                char_norm
+            } else {
+                word_norm
+            };
+            if norm > 0.0 {
+                *v /= norm;
+            }
+        }
     }
 
     /// Transform tokenized sentences into sparse rows.
@@ -442,6 +461,18 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// A hashed row with its columns sorted, as [`Tfidf::row`] gives them.
+    pub(crate) fn sorted_row(buf: &RowBuffer) -> (Vec<u32>, Vec<f64>) {
+        let mut pairs: Vec<(u32, f64)> = buf
+            .indices
+            .iter()
+            .cloned()
+            .zip(buf.values.clone())
+            .collect();
+        pairs.sort_by_key(|p| p.0);
+        pairs.into_iter().unzip()
     }
 
     #[test]
@@ -566,12 +597,27 @@ mod tests {
                 });
                 tfidf.row_from_hashes(&hashes, &chars, &mut buf);
                 let (idx, val) = tfidf.row(&analyzer.analyze_tokens(t), &mut terms);
-                assert_eq!(buf.indices, idx);
-                for (a, b) in buf.values.iter().zip(&val) {
+                let (hashed_idx, hashed_val) = sorted_row(&buf);
+                assert_eq!(hashed_idx, idx);
+                for (a, b) in hashed_val.iter().zip(&val) {
                     assert!((a - b).abs() < 1e-12);
                 }
             }
         }
+    }
+
+    #[test]
+    fn hashed_rows_leave_the_buffer_ready_for_the_next() {
+        let d = docs(&["a b a", "b c"]);
+        let tfidf = Tfidf::fit(&TfidfSettings::default(), &d);
+        let mut buf = RowBuffer::default();
+        let h = |t: &str| crate::analyze::term_hash(t);
+        tfidf.row_from_hashes(&[h("a"), h("b"), h("a")], &[], &mut buf);
+        let first = sorted_row(&buf);
+        tfidf.row_from_hashes(&[h("b"), h("c")], &[], &mut buf);
+        tfidf.row_from_hashes(&[h("a"), h("b"), h("a")], &[], &mut buf);
+        assert_eq!(sorted_row(&buf), first);
+        assert!(buf.counts.iter().all(|&c| c == 0));
     }
 
     #[test]

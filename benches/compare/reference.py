@@ -13,6 +13,12 @@ Subcommands (each prints one JSON object on stdout):
 Features, matched to `stance train --alpha 0.1 --ngram-max 2 --min-df 1`:
   scikit-learn  TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
                 + LogisticRegression(C=10, max_iter=1000)
+  --tool sklearn-chars, matched to `stance train --alpha 1 --ngram-max 2
+  --char-ngrams 2-5 --min-df 1 --class-weight balanced`:
+                FeatureUnion of TfidfVectorizer(ngram_range=(1, 2),
+                sublinear_tf=True) and TfidfVectorizer(analyzer="char_wb",
+                ngram_range=(2, 5), sublinear_tf=True)
+                + LogisticRegression(C=1, class_weight="balanced", max_iter=1000)
   fastText      supervised, thread=2, wordNgrams=1, epoch=25, default lr,
                 lowercased text, labels as __label__X
 """
@@ -54,16 +60,22 @@ def macro_f1(truth, pred):
 # --- scikit-learn -----------------------------------------------------------
 
 
-def sklearn_pipeline():
+def sklearn_pipeline(chars=False):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
+    from sklearn.pipeline import FeatureUnion, Pipeline
 
-    return Pipeline(
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+    if not chars:
+        return Pipeline([("tfidf", words), ("lr", LogisticRegression(C=10, max_iter=1000))])
+    both = FeatureUnion(
         [
-            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)),
-            ("lr", LogisticRegression(C=10, max_iter=1000)),
+            ("words", words),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
         ]
+    )
+    return Pipeline(
+        [("tfidf", both), ("lr", LogisticRegression(C=1, class_weight="balanced", max_iter=1000))]
     )
 
 
@@ -74,7 +86,7 @@ def train_sklearn(args):
     x_test, y_test = read_csv(args.test)
     runs = []
     for _ in range(args.repeat):
-        pipe = sklearn_pipeline()
+        pipe = sklearn_pipeline(chars=args.tool == "sklearn-chars")
         t0 = time.perf_counter()
         pipe.fit(x_train, y_train)  # vectorizer fit + transform, then LR fit
         runs.append(time.perf_counter() - t0)
@@ -82,10 +94,10 @@ def train_sklearn(args):
     with open(args.model_out, "wb") as f:
         pickle.dump(pipe, f, protocol=pickle.HIGHEST_PROTOCOL)
     return {
-        "tool": "sklearn",
+        "tool": args.tool,
         "version": sklearn.__version__,
         "train_rows": len(x_train),
-        "vocabulary": len(pipe.named_steps["tfidf"].vocabulary_),
+        "vocabulary": len(pipe.named_steps["tfidf"].get_feature_names_out()),
         "lr_iterations": int(max(pipe.named_steps["lr"].n_iter_)),
         "train_s": statistics.median(runs),
         "train_runs_s": runs,
@@ -181,13 +193,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--tool", choices=["sklearn", "fasttext"], required=True)
+    t.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext"], required=True)
     t.add_argument("--train", required=True)
     t.add_argument("--test", required=True)
     t.add_argument("--model-out", required=True)
     t.add_argument("--repeat", type=int, default=1, help="fit this many times; report the median (the last model is kept)")
     r = sub.add_parser("predict")
-    r.add_argument("--tool", choices=["sklearn", "fasttext"], required=True)
+    r.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext"], required=True)
     r.add_argument("--model", required=True)
     r.add_argument("--text", required=True)
     sub.add_parser("versions")
@@ -214,7 +226,7 @@ def main():
         except ImportError:
             pass
     elif args.cmd == "train":
-        out = (train_sklearn if args.tool == "sklearn" else train_fasttext)(args)
+        out = (train_fasttext if args.tool == "fasttext" else train_sklearn)(args)
     else:
         t_read = time.perf_counter()
         with open(args.text, encoding="utf-8") as f:
@@ -223,7 +235,7 @@ def main():
             lines.pop()
         read_s = time.perf_counter() - t_read
         text_bytes = sum(len(s.encode()) for s in lines)
-        predict = predict_sklearn if args.tool == "sklearn" else predict_fasttext
+        predict = predict_fasttext if args.tool == "fasttext" else predict_sklearn
         load_s, elapsed, classes = predict(args, lines)
         out = {
             "tool": args.tool,
