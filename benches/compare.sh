@@ -272,6 +272,13 @@ log "train, word + character n-grams: scikit-learn (FeatureUnion word 1-2 + char
   --test "$FOMC/test-5768.csv" --model-out "$tmp/sklearn-chars.pkl" --repeat "$REPEAT" \
   > "$PARTS/sklearn_chars_train.json"
 cat "$PARTS/sklearn_chars_train.json" >&2
+if [[ $HAVE_FT == 1 ]]; then
+  log "train, character n-grams: fastText (subwords minn 2, maxn 5)"
+  "$PY" "$HERE/reference.py" train --tool fasttext-chars --train "$FOMC/train-5768.csv" \
+    --test "$FOMC/test-5768.csv" --model-out "$tmp/fasttext-chars.bin" --repeat "$REPEAT" \
+    > "$PARTS/fasttext_chars_train.json"
+  cat "$PARTS/fasttext_chars_train.json" >&2
+fi
 
 # --- 3: classification throughput -------------------------------------------------
 
@@ -306,6 +313,10 @@ for r in $(seq "$REPEAT"); do
     --format csv
   run_timed "sklearn_chars_predict.r$r" "$PARTS/sklearn_chars_predict.r$r.json" "${PYENV1[@]}" "$PY" \
     "$HERE/reference.py" predict --tool sklearn-chars --model "$tmp/sklearn-chars.pkl" --text "$CORPUS_TXT"
+  if [[ $HAVE_FT == 1 ]]; then
+    run_timed "fasttext_chars_predict.r$r" "$PARTS/fasttext_chars_predict.r$r.json" "$PY" "$HERE/reference.py" \
+      predict --tool fasttext-chars --model "$tmp/fasttext-chars.bin" --text "$CORPUS_TXT"
+  fi
 done
 
 # --- optional: the other two splits -------------------------------------------------

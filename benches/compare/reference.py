@@ -21,6 +21,8 @@ Features, matched to `stance train --alpha 0.1 --ngram-max 2 --min-df 1`:
                 + LogisticRegression(C=1, class_weight="balanced", max_iter=1000)
   fastText      supervised, thread=2, wordNgrams=1, epoch=25, default lr,
                 lowercased text, labels as __label__X
+  --tool fasttext-chars: the same with minn=2, maxn=5 (character 2-5 grams
+                of each word, marked at its edges: fastText's subwords)
 """
 
 import time
@@ -149,8 +151,9 @@ def train_fasttext(args):
     try:
         for _ in range(args.repeat):
             t0 = time.perf_counter()
+            subwords = {"minn": 2, "maxn": 5} if args.tool == "fasttext-chars" else {}
             model = fasttext.train_supervised(
-                input=train_file, thread=2, wordNgrams=1, epoch=25, verbose=0
+                input=train_file, thread=2, wordNgrams=1, epoch=25, verbose=0, **subwords
             )
             runs.append(time.perf_counter() - t0)
     finally:
@@ -159,7 +162,7 @@ def train_fasttext(args):
     pred = [ls[0][len("__label__"):] for ls in labels]
     model.save_model(args.model_out)
     return {
-        "tool": "fasttext",
+        "tool": args.tool,
         "version": fasttext_version(),
         "train_rows": len(x_train),
         "vocabulary": len(model.words),
@@ -193,13 +196,13 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("train")
-    t.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext"], required=True)
+    t.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext", "fasttext-chars"], required=True)
     t.add_argument("--train", required=True)
     t.add_argument("--test", required=True)
     t.add_argument("--model-out", required=True)
     t.add_argument("--repeat", type=int, default=1, help="fit this many times; report the median (the last model is kept)")
     r = sub.add_parser("predict")
-    r.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext"], required=True)
+    r.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext", "fasttext-chars"], required=True)
     r.add_argument("--model", required=True)
     r.add_argument("--text", required=True)
     sub.add_parser("versions")
@@ -226,7 +229,7 @@ def main():
         except ImportError:
             pass
     elif args.cmd == "train":
-        out = (train_fasttext if args.tool == "fasttext" else train_sklearn)(args)
+        out = (train_fasttext if args.tool.startswith("fasttext") else train_sklearn)(args)
     else:
         t_read = time.perf_counter()
         with open(args.text, encoding="utf-8") as f:
@@ -235,7 +238,7 @@ def main():
             lines.pop()
         read_s = time.perf_counter() - t_read
         text_bytes = sum(len(s.encode()) for s in lines)
-        predict = predict_fasttext if args.tool == "fasttext" else predict_sklearn
+        predict = predict_fasttext if args.tool.startswith("fasttext") else predict_sklearn
         load_s, elapsed, classes = predict(args, lines)
         out = {
             "tool": args.tool,

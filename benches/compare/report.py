@@ -251,22 +251,32 @@ def main():
 
     # --- word + character n-grams ---------------------------------------------------
     st_tc, sk_tc = timed(args.parts, "stance_train_chars"), P("sklearn_chars_train.json")
+    ft_tc = P("fasttext_chars_train.json")
     st_cc = timed(args.parts, "stance_classify_chars")
     sk_cp, sk_ct = predicted(args.parts, "sklearn_chars_predict"), timed(args.parts, "sklearn_chars_predict")
+    ft_cp, ft_ct = predicted(args.parts, "fasttext_chars_predict"), timed(args.parts, "fasttext_chars_predict")
+
+    def ftc(v):
+        return v if ft_tc else na_ft
+
     if st_tc or sk_tc:
         sec = (
-            "Word 1–2 + character 2–5 grams (char_wb), balanced class weights, alpha 1 = C 1: "
-            "the same features in both tools"
+            "Word 1–2 + character 2–5 grams: stance and scikit-learn (char_wb), balanced class weights, "
+            "alpha 1 = C 1; fastText with subwords minn 2, maxn 5"
         )
-        row(sec, "train time on train-5768 (s)", st_tc and st_tc["wall_s"], sk_tc and sk_tc["train_s"], None, "time")
+        row(sec, "train time on train-5768 (s)", st_tc and st_tc["wall_s"], sk_tc and sk_tc["train_s"],
+            ftc(ft_tc and ft_tc["train_s"]), "time")
         ev_c = P("stance_eval_chars.json")
-        row(sec, "macro-F1 on test-5768", ev_c and ev_c["macro_f1"], sk_tc and sk_tc["macro_f1"], None, "score")
+        row(sec, "macro-F1 on test-5768", ev_c and ev_c["macro_f1"], sk_tc and sk_tc["macro_f1"],
+            ftc(ft_tc and ft_tc["macro_f1"]), "score")
         if st_cc:
-            row(sec, "classify: sentences/s (stance whole process; scikit-learn transform + predict)",
-                st_n / st_cc["wall_s"], sk_cp and sk_cp["sentences"] / sk_cp["predict_s"], None, "rate")
-            row(sec, "classify: whole process (s)", st_cc["wall_s"], sk_ct and sk_ct["wall_s"], None, "time")
+            row(sec, "classify: sentences/s (stance whole process; Python tools predict only)",
+                st_n / st_cc["wall_s"], sk_cp and sk_cp["sentences"] / sk_cp["predict_s"],
+                ftc(ft_cp and ft_cp["sentences"] / ft_cp["predict_s"]), "rate")
+            row(sec, "classify: whole process (s)", st_cc["wall_s"], sk_ct and sk_ct["wall_s"],
+                ftc(ft_ct and ft_ct["wall_s"]), "time")
             row(sec, "classify: peak RSS (MB)", st_cc["max_rss_kb"] / 1024, sk_cp and sk_cp["peak_rss_mb"],
-                None, "mem")
+                ftc(ft_cp and ft_cp["peak_rss_mb"]), "mem")
 
     # --- big ---------------------------------------------------------------------
     big, prof = P("big.json"), P("stance_profile_big.time.json")
