@@ -339,6 +339,13 @@ def main():
         "training, the Python tools train on every row. stance classify splits some FOMC "
         "\"sentences\" further, so it outputs "
         f"{fmt(st_n, 'int')} sentences for {fmt(n_in, 'int')} lines in.",
+        "",
+        "Word + character n-grams: stance `train --alpha 1 --ngram-max 2 --char-ngrams 2-5 --min-df 1 "
+        "--class-weight balanced --no-cv`; scikit-learn FeatureUnion of TfidfVectorizer(ngram_range=(1, 2), "
+        "sublinear_tf=True) and TfidfVectorizer(analyzer=\"char_wb\", ngram_range=(2, 5), sublinear_tf=True) + "
+        "LogisticRegression(C=1, class_weight=\"balanced\", max_iter=1000); fastText as above with "
+        "minn=2, maxn=5 (its subwords: character n-grams of each word, with its default 2 M hash buckets "
+        "of 100 dimensions).",
     ]
     if notes:
         lines += ["", "Notes:"] + [f"- {n}" for n in notes]

@@ -289,6 +289,25 @@ fn train_then_eval_and_classify_with_the_new_model() {
     assert_eq!(file["heads"][0]["convergence"]["converged"], true);
 }
 
+/// `stance train` on the bundled labels without the search: alpha 1,
+/// min_df 1, and `extra`. Returns stdout.
+fn train_fixed(out: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        out,
+        "--no-cv",
+        "--alpha",
+        "1",
+        "--min-df",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    stance(&args).assert_ok()
+}
+
 #[test]
 fn character_ngrams_make_a_version_2_model_that_classifies() {
     let dir = tempdir();
@@ -296,23 +315,7 @@ fn character_ngrams_make_a_version_2_model_that_classifies() {
     for chars in ["none", "2-4"] {
         let model = dir.path().join(format!("m-{chars}.json"));
         let m = model.to_str().unwrap();
-        let out = stance(&[
-            "train",
-            "--labels",
-            "data/labels.csv",
-            "--out",
-            m,
-            "--no-cv",
-            "--alpha",
-            "1",
-            "--ngram-max",
-            "1",
-            "--min-df",
-            "1",
-            "--char-ngrams",
-            chars,
-        ])
-        .assert_ok();
+        let out = train_fixed(m, &["--ngram-max", "1", "--char-ngrams", chars]);
         let file: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
         let vocabulary = file["features"]["vocabulary"].as_array().unwrap();
@@ -354,23 +357,7 @@ fn negation_scope_marking_is_an_option_recorded_in_the_model() {
     let dir = tempdir();
     let model = dir.path().join("m.json");
     let m = model.to_str().unwrap();
-    let out = stance(&[
-        "train",
-        "--labels",
-        "data/labels.csv",
-        "--out",
-        m,
-        "--no-cv",
-        "--alpha",
-        "1",
-        "--ngram-max",
-        "2",
-        "--min-df",
-        "1",
-        "--negation-scope",
-        "true",
-    ])
-    .assert_ok();
+    let out = train_fixed(m, &["--ngram-max", "2", "--negation-scope", "true"]);
     assert!(
         out.contains("word 1-2 grams, negation scope marked"),
         "{out}"
