@@ -16,7 +16,7 @@ use std::hash::Hasher;
 /// A sentence's stems, and the words they came from (lower-cased, clitics
 /// dropped; "n't" gives the word `not`), one word per stem: character
 /// n-grams are taken from the words. `negated` marks the stems in the scope
-/// of a negation (see [`NEGATIONS`]).
+/// of a negation (see [`is_negation`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tokens {
     pub stems: Vec<String>,
@@ -24,12 +24,37 @@ pub struct Tokens {
     pub negated: Vec<bool>,
 }
 
-/// Words that open a negation scope: the words after one, up to the next
-/// clause punctuation (`. , ; : ! ?`) or the end of the sentence, are in
-/// its scope ("we do not [want more sanctions], he said").
-pub const NEGATIONS: &[&str] = &[
-    "not", "no", "never", "nor", "neither", "without", "nobody", "nothing", "none", "cannot",
-];
+#[cfg(test)]
+impl Tokens {
+    /// Words taken as their own stems, none negated: hand-made test input.
+    pub(crate) fn unstemmed<'a>(words: impl Iterator<Item = &'a str>) -> Tokens {
+        let words: Vec<String> = words.map(String::from).collect();
+        Tokens {
+            stems: words.clone(),
+            negated: vec![false; words.len()],
+            words,
+        }
+    }
+}
+
+/// True for the words that open a negation scope: the words after one, up
+/// to the next clause punctuation (`. , ; : ! ?`) or the end of the
+/// sentence, are in its scope ("we do not [want more sanctions], he said").
+fn is_negation(word: &str) -> bool {
+    matches!(
+        word,
+        "not"
+            | "no"
+            | "never"
+            | "nor"
+            | "neither"
+            | "without"
+            | "nobody"
+            | "nothing"
+            | "none"
+            | "cannot"
+    )
+}
 
 /// The first character of a negated stem's vocabulary term ("¬sanction").
 pub const NEGATED_MARK: char = '¬';
@@ -161,7 +186,7 @@ impl Analyzer {
                         self.cache.insert(word.to_string(), (stem, hash));
                     }
                 }
-                if NEGATIONS.contains(&word) {
+                if is_negation(word) {
                     in_scope = true;
                 }
             }

@@ -214,25 +214,26 @@ fn terms_of(settings: &TfidfSettings, tokens: &Tokens, terms: &mut Vec<String>) 
     }
     if let Some([lo, hi]) = settings.char_ngrams {
         for word in &tokens.words {
-            char_ngrams(word, lo, hi, |g| {
-                let mut term = String::with_capacity(g.len() + 1);
-                term.push(CHAR_MARK);
-                term.push_str(g);
-                terms.push(term);
-            });
+            char_ngrams(word, lo, hi, |g| terms.push(format!("{CHAR_MARK}{g}")));
         }
     }
 }
 
 /// Scale the character block (columns below `char_columns`) and the word
-/// block of a sorted row to unit norm each.
+/// block of a row to unit norm each, whatever the order of its columns.
 fn normalize_blocks(indices: &[u32], values: &mut [f64], char_columns: u32) {
-    let split = indices.partition_point(|&c| c < char_columns);
-    let (chars, words) = values.split_at_mut(split);
-    for block in [chars, words] {
-        let norm = block.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let (mut chars, mut words) = (0.0, 0.0);
+    for (&c, v) in indices.iter().zip(values.iter()) {
+        match c < char_columns {
+            true => chars += v * v,
+            false => words += v * v,
+        }
+    }
+    let (chars, words) = (chars.sqrt(), words.sqrt());
+    for (&c, v) in indices.iter().zip(values.iter_mut()) {
+        let norm = if c < char_columns { chars } else { words };
         if norm > 0.0 {
-            block.iter_mut().for_each(|v| *v /= norm);
+            *v /= norm;
         }
     }
 }
@@ -398,7 +399,6 @@ impl Tfidf {
                 }
             }
         }
-        let (mut char_norm, mut word_norm) = (0.0, 0.0);
         for &col in &buf.indices {
             let run = std::mem::take(&mut buf.counts[col as usize]);
             // Most terms occur once, and 1 + ln 1 is exactly 1.
@@ -407,24 +407,9 @@ impl Tfidf {
             } else {
                 run as f64
             };
-            let v = tf * self.idf[col as usize];
-            match col < self.char_columns {
-                true => char_norm += v * v,
-                false => word_norm += v * v,
-            }
-            buf.values.push(v);
+            buf.values.push(tf * self.idf[col as usize]);
         }
-        let (char_norm, word_norm) = (char_norm.sqrt(), word_norm.sqrt());
-        for (v, &col) in buf.values.iter_mut().zip(&buf.indices) {
-            let norm = if col < self.char_columns {
-                char_norm
-            } else {
-                word_norm
-            };
-            if norm > 0.0 {
-                *v /= norm;
-            }
-        }
+        normalize_blocks(&buf.indices, &mut buf.values, self.char_columns);
     }
 
     /// Transform tokenized sentences into sparse rows.
@@ -452,19 +437,12 @@ mod tests {
     fn docs(texts: &[&str]) -> Vec<Tokens> {
         texts
             .iter()
-            .map(|t| {
-                let words: Vec<String> = t.split_whitespace().map(String::from).collect();
-                Tokens {
-                    stems: words.clone(),
-                    negated: vec![false; words.len()],
-                    words,
-                }
-            })
+            .map(|t| Tokens::unstemmed(t.split_whitespace()))
             .collect()
     }
 
     /// A hashed row with its columns sorted, as [`Tfidf::row`] gives them.
-    pub(crate) fn sorted_row(buf: &RowBuffer) -> (Vec<u32>, Vec<f64>) {
+    fn sorted_row(buf: &RowBuffer) -> (Vec<u32>, Vec<f64>) {
         let mut pairs: Vec<(u32, f64)> = buf
             .indices
             .iter()

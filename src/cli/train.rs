@@ -28,8 +28,9 @@ pub struct TrainArgs {
     /// Replace MODEL if it exists.
     #[arg(long)]
     pub force: bool,
-    /// Train with exactly the given --alpha, --ngram-max, --char-ngrams and
-    /// --min-df (one value each), without the cross-validated search.
+    /// Train with exactly the given settings (one value each of --alpha,
+    /// --ngram-max, --char-ngrams, --negation-scope, --min-df and
+    /// --class-weight), without the cross-validated search.
     #[arg(long)]
     pub no_cv: bool,
     /// Compare with this older model: both training procedures are
@@ -446,8 +447,8 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             continue;
         };
         outln!("{}: cross-validation: {}", t.task, report.scheme)?;
-        // The character column only when the search tried character n-grams.
-        // and the negation column only when it tried negation scope marking.
+        // The character column only when the search tried character n-grams,
+        // the negation column only when it tried negation scope marking.
         let chars = report.grid.iter().any(|g| g.char_ngrams.is_some());
         let negation = report.grid.iter().any(|g| g.negation_scope);
         let optional_columns = |c: Option<[usize; 2]>, n: bool| {

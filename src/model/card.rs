@@ -48,20 +48,20 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
     )?;
     let fs = &file.features.settings;
     writeln!(s, "## Features\n")?;
+    let chars = match fs.char_ngrams {
+        None => String::new(),
+        Some([lo, hi]) => format!(
+            " and character {lo}–{hi} grams of the words (as scikit-learn's char_wb; terms marked `#`, a block normalized on its own)"
+        ),
+    };
+    let negation = match fs.negation_scope {
+        true => "; stems in a negation's scope (after not, no, never… up to the next clause punctuation) marked `¬`, as terms of their own",
+        false => "",
+    };
     writeln!(
         s,
-        "TF-IDF over word 1–{} grams of Snowball stems{}; sublinear tf: {}; smoothed idf; rows L2-normalized; min_df {}; {}; vocabulary {} terms.\n",
+        "TF-IDF over word 1–{} grams of Snowball stems{chars}{negation}; sublinear tf: {}; smoothed idf; rows L2-normalized; min_df {}; {}; vocabulary {} terms.\n",
         fs.ngram_max,
-        match fs.char_ngrams {
-            None => String::new(),
-            Some([lo, hi]) => format!(
-                " and character {lo}–{hi} grams of the words (as scikit-learn's char_wb; terms marked `#`, a block normalized on its own)"
-            ),
-        } + if fs.negation_scope {
-            "; stems in a negation's scope (after not, no, never… up to the next clause punctuation) marked `¬`, as terms of their own"
-        } else {
-            ""
-        },
         fs.sublinear_tf,
         fs.min_df,
         fs.max_features.map_or("no max_features".to_string(), |m| format!("max_features {m}")),

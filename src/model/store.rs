@@ -315,16 +315,15 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
                 crate::features::MAX_CHAR_NGRAM
             ));
         }
-        if file.format_version < 2 {
-            return Err(format!(
-                "char_ngrams needs format version 2, but the file says {}",
-                file.format_version
-            ));
-        }
     }
-    if file.features.settings.negation_scope && file.format_version < 2 {
+    let needed = format_version_for(&file.features.settings);
+    if file.format_version < needed {
+        let feature = match file.features.settings.char_ngrams {
+            Some(_) => "char_ngrams",
+            None => "negation_scope",
+        };
         return Err(format!(
-            "negation_scope needs format version 2, but the file says {}",
+            "{feature} needs format version {needed}, but the file says {}",
             file.format_version
         ));
     }

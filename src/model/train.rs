@@ -905,14 +905,7 @@ mod tests {
         ];
         let tokens: Vec<Tokens> = texts
             .iter()
-            .map(|t| {
-                let words: Vec<String> = t.split(' ').map(String::from).collect();
-                Tokens {
-                    stems: words.clone(),
-                    negated: vec![false; words.len()],
-                    words,
-                }
-            })
+            .map(|t| Tokens::unstemmed(t.split(' ')))
             .collect();
         Tfidf::fit(&TfidfSettings::default(), &tokens).transform(&tokens)
     }

@@ -215,47 +215,42 @@ fn output_in_a_missing_directory() {
     );
 }
 
-#[test]
-fn solver_settings_must_be_positive() {
+/// `stance train` on the bundled labels with one bad setting: exits with
+/// `code`, writes no model, returns stderr.
+fn train_with_bad_setting(setting: &[&str], code: i32) -> String {
     let dir = tempdir();
     let out = dir.path().join("m.json");
+    let mut args = vec![
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(setting);
+    let err = stance(&args).assert_exit(code);
+    assert_no_output(dir.path(), "m.json");
+    err
+}
+
+#[test]
+fn solver_settings_must_be_positive() {
     for (flag, value) in [("--tol", "0"), ("--tol", "-1e-5"), ("--alpha", "0")] {
-        let err = stance(&[
-            "train",
-            "--labels",
-            "data/labels.csv",
-            "--out",
-            out.to_str().unwrap(),
-            &format!("{flag}={value}"),
-        ])
-        .assert_fails();
+        let err = train_with_bad_setting(&[&format!("{flag}={value}")], 1);
         assert!(
             err.contains(flag) && err.contains("positive"),
             "{flag} {value}: {err}"
         );
-        assert_no_output(dir.path(), "m.json");
     }
 }
 
 #[test]
 fn char_ngram_ranges_are_checked() {
-    let dir = tempdir();
-    let out = dir.path().join("m.json");
     for value in ["5-2", "0-3", "2-11", "three", "2-5,x"] {
-        let err = stance(&[
-            "train",
-            "--labels",
-            "data/labels.csv",
-            "--out",
-            out.to_str().unwrap(),
-            "--char-ngrams",
-            value,
-        ])
-        .assert_exit(2);
+        let err = train_with_bad_setting(&["--char-ngrams", value], 2);
         assert!(
             err.contains("--char-ngrams") && err.contains("such as 2-5"),
             "{value}: {err}"
         );
-        assert_no_output(dir.path(), "m.json");
     }
 }
