@@ -66,9 +66,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("tfidf rows", |b| {
-        // Token hashes and character n-gram columns computed beforehand:
-        // this times building the rows from them.
-        let analyzed: Vec<(Vec<u64>, Vec<u32>)> = sentences
+        // Token hashes, their own columns (which the scorer caches per word)
+        // and character n-gram columns computed beforehand: this times
+        // building the rows from them.
+        let analyzed: Vec<(Vec<u64>, Vec<u32>, Vec<u32>)> = sentences
             .iter()
             .map(|s| {
                 let (mut hashes, mut chars) = (Vec::new(), Vec::new());
@@ -76,16 +77,23 @@ fn bench(c: &mut Criterion) {
                     hashes.push(model.tfidf.term_hash(hash, negated));
                     model.tfidf.word_char_columns(word, &mut chars);
                 });
-                (hashes, chars)
+                let unigrams = hashes
+                    .iter()
+                    .map(|&h| model.tfidf.unigram_column(h))
+                    .collect();
+                (hashes, unigrams, chars)
             })
             .collect();
         let mut row = RowBuffer::default();
         b.iter(|| {
             let mut rows = 0;
-            for (hashes, chars) in &analyzed {
-                model
-                    .tfidf
-                    .row_from_hashes(black_box(hashes), black_box(chars), &mut row);
+            for (hashes, unigrams, chars) in &analyzed {
+                model.tfidf.row_from_hashes(
+                    black_box(hashes),
+                    black_box(unigrams),
+                    black_box(chars),
+                    &mut row,
+                );
                 rows += 1;
             }
             assert_eq!(rows, n_sentences);

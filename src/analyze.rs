@@ -9,6 +9,7 @@
 //! part of a hyphenated word on its own; numbers are kept as written.
 //! Nothing is removed as a stop word: "no", "not" and "never" carry stance.
 
+use compact_str::CompactString;
 use rust_stemmers::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use std::hash::Hasher;
@@ -66,11 +67,18 @@ pub fn negated_hash(stem_hash: u64) -> u64 {
 }
 
 /// Splits sentences into stemmed tokens. Stemming is the costly step, so each
-/// analyzer remembers the stems it has computed, with their hashes: the
-/// classification path works on hashes and allocates nothing per token.
+/// analyzer remembers the stems it has computed. The classification path
+/// works on hashes alone and allocates nothing per token: its cache maps
+/// the 64-bit hash of a word to the hash of its stem, so a lookup reads no
+/// memory outside the table. Two words with one hash would share a stem;
+/// vocabulary terms are looked up by 64-bit hash already, with the same
+/// (negligible, about 10⁻⁸ for a million distinct words) risk.
 pub struct Analyzer {
     stemmer: Stemmer,
-    cache: FxHashMap<String, (String, u64)>,
+    /// Hash of a word → hash of its stem (the classification path).
+    hashes: FxHashMap<u64, u64>,
+    /// Word → stem, for the callers that want the stems themselves.
+    stems: FxHashMap<CompactString, CompactString>,
     word: String,
 }
 
@@ -107,7 +115,8 @@ impl Analyzer {
     pub fn new() -> Self {
         Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
-            cache: FxHashMap::default(),
+            hashes: FxHashMap::default(),
+            stems: FxHashMap::default(),
             word: String::new(),
         }
     }
@@ -115,13 +124,13 @@ impl Analyzer {
     /// The stemmed tokens of `text`, into `out` (which is cleared first).
     pub fn tokens(&mut self, text: &str, out: &mut Vec<String>) {
         out.clear();
-        self.each_stem(text, |_, stem, _, _| out.push(stem.to_string()));
+        self.each_stem(text, |_, stem, _| out.push(stem.to_string()));
     }
 
     /// The stems of `text` with the words they came from.
     pub fn analyze_tokens(&mut self, text: &str) -> Tokens {
         let mut tokens = Tokens::default();
-        self.each_stem(text, |word, stem, _, negated| {
+        self.each_stem(text, |word, stem, negated| {
             tokens.words.push(word.to_string());
             tokens.stems.push(stem.to_string());
             tokens.negated.push(negated);
@@ -132,13 +141,32 @@ impl Analyzer {
     /// Call `f` with every word of `text`, the hash of its stem and whether
     /// it is in a negation's scope, in order.
     pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64, bool)) {
-        self.each_stem(text, |word, _, hash, negated| f(word, hash, negated));
+        let (stemmer, hashes) = (&self.stemmer, &mut self.hashes);
+        each_word(&mut self.word, text, |word, negated| {
+            let key = term_hash(word);
+            let hash = *hashes
+                .entry(key)
+                .or_insert_with(|| term_hash(&stem_word(stemmer, word)));
+            f(word, hash, negated);
+        });
+    }
+
+    /// Call `f` with every word of `text` (before stemming) and whether it is
+    /// in a negation's scope, in order.
+    pub fn each_word(&mut self, text: &str, f: impl FnMut(&str, bool)) {
+        each_word(&mut self.word, text, f);
+    }
+
+    /// The hash of the stem of one word, as [`Analyzer::each_word`] gives
+    /// it (not remembered: callers that look words up again cache it).
+    pub fn stem_hash(&self, word: &str) -> u64 {
+        term_hash(&stem_word(&self.stemmer, word))
     }
 
     /// The hashes of the stemmed tokens of `text`, into `out` (cleared first).
     pub fn token_hashes(&mut self, text: &str, out: &mut Vec<u64>) {
         out.clear();
-        self.each_stem(text, |_, _, hash, _| out.push(hash));
+        self.each_word_hash(text, |_, hash, _| out.push(hash));
     }
 
     /// Convenience wrapper returning a fresh vector.
@@ -148,93 +176,107 @@ impl Analyzer {
         out
     }
 
-    /// Call `f` with every word of `text`, its stem, the stem's hash and
-    /// whether it is in a negation's scope, in order.
-    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, u64, bool)) {
-        let mut rest = text;
-        let mut in_scope = false;
-        while let Some((raw, after)) = next_raw_token(rest) {
-            // The text skipped before this token: clause punctuation there
-            // ends a negation's scope.
-            let gap = &rest[..raw.as_ptr() as usize - rest.as_ptr() as usize];
-            if in_scope
-                && gap
-                    .bytes()
-                    .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'!' | b'?'))
-            {
-                in_scope = false;
-            }
-            rest = after;
-            // Most tokens are plain lower-case ASCII words that normalizing
-            // leaves as they are: look those up as they stand.
-            let plain = raw
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
-            let negated = !plain && self.normalize(raw);
-            let word = if plain {
-                raw
-            } else {
-                self.word.trim_end_matches('.')
+    /// Call `f` with every word of `text`, its stem and whether it is in a
+    /// negation's scope, in order.
+    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, bool)) {
+        let (stemmer, stems) = (&self.stemmer, &mut self.stems);
+        each_word(&mut self.word, text, |word, negated| {
+            let stem = match stems.get(word) {
+                Some(stem) => stem,
+                None => stems
+                    .entry(word.into())
+                    .or_insert_with(|| stem_word(stemmer, word).into()),
             };
-            if !word.is_empty() {
-                match self.cache.get(word) {
-                    Some((stem, hash)) => f(word, stem, *hash, in_scope),
-                    None => {
-                        let stem = stem_word(&self.stemmer, word);
-                        let hash = term_hash(&stem);
-                        f(word, &stem, hash, in_scope);
-                        self.cache.insert(word.to_string(), (stem, hash));
-                    }
-                }
-                if is_negation(word) {
-                    in_scope = true;
-                }
-            }
-            if negated {
-                f("not", "not", term_hash("not"), in_scope);
+            f(word, stem, negated);
+        });
+    }
+}
+
+/// Call `f` with every word of `text` (normalized into the scratch buffer
+/// `buf` when it is not plain lower-case ASCII) and whether it is in a
+/// negation's scope, in order.
+fn each_word(buf: &mut String, text: &str, mut f: impl FnMut(&str, bool)) {
+    let mut rest = text;
+    let mut in_scope = false;
+    while let Some((raw, after)) = next_raw_token(rest) {
+        // The text skipped before this token: clause punctuation there
+        // ends a negation's scope.
+        let gap = &rest[..raw.as_ptr() as usize - rest.as_ptr() as usize];
+        if in_scope
+            && gap
+                .bytes()
+                .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'!' | b'?'))
+        {
+            in_scope = false;
+        }
+        rest = after;
+        // Most tokens are plain lower-case ASCII words that normalizing
+        // leaves as they are: use those as they stand.
+        let plain = raw
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let negated = !plain && normalize(buf, raw);
+        let word = if plain {
+            raw
+        } else {
+            buf.trim_end_matches('.')
+        };
+        if !word.is_empty() {
+            f(word, in_scope);
+            if is_negation(word) {
                 in_scope = true;
             }
         }
+        if negated {
+            f("not", in_scope);
+            in_scope = true;
+        }
     }
+}
 
-    /// Normalize a raw token into `self.word` (lower case, straight
-    /// apostrophes, clitics dropped); true if it carried "n't".
-    fn normalize(&mut self, raw: &str) -> bool {
-        self.word.clear();
-        for c in raw.chars() {
-            match c {
-                '’' | '‘' | 'ʼ' | '`' => self.word.push('\''),
-                c if c.is_ascii() => self.word.push(c.to_ascii_lowercase()),
-                c => self.word.extend(c.to_lowercase()),
-            }
-        }
-        if let Some(base) = self.word.strip_suffix("n't") {
-            let base_len = match base {
-                "ca" | "wo" | "sha" => None,
-                _ => Some(base.len()),
-            };
-            match base_len {
-                Some(len) => self.word.truncate(len),
-                None => {
-                    let full = match base {
-                        "ca" => "can",
-                        "wo" => "will",
-                        _ => "shall",
-                    };
-                    self.word.clear();
-                    self.word.push_str(full);
-                }
-            }
-            return true;
-        }
-        if let Some(pos) = self.word.rfind('\'') {
-            let clitic = &self.word[pos + 1..];
-            if matches!(clitic, "s" | "re" | "ve" | "m" | "ll" | "d" | "") {
-                self.word.truncate(pos);
-            }
-        }
-        false
+/// Normalize a raw token into `word` (lower case, straight apostrophes,
+/// clitics dropped); true if it carried "n't".
+fn normalize(word: &mut String, raw: &str) -> bool {
+    word.clear();
+    if raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // No apostrophe, so no clitic: just lower case.
+        word.push_str(raw);
+        word.make_ascii_lowercase();
+        return false;
     }
+    for c in raw.chars() {
+        match c {
+            '’' | '‘' | 'ʼ' | '`' => word.push('\''),
+            c if c.is_ascii() => word.push(c.to_ascii_lowercase()),
+            c => word.extend(c.to_lowercase()),
+        }
+    }
+    if let Some(base) = word.strip_suffix("n't") {
+        let base_len = match base {
+            "ca" | "wo" | "sha" => None,
+            _ => Some(base.len()),
+        };
+        match base_len {
+            Some(len) => word.truncate(len),
+            None => {
+                let full = match base {
+                    "ca" => "can",
+                    "wo" => "will",
+                    _ => "shall",
+                };
+                word.clear();
+                word.push_str(full);
+            }
+        }
+        return true;
+    }
+    if let Some(pos) = word.rfind('\'') {
+        let clitic = &word[pos + 1..];
+        if matches!(clitic, "s" | "re" | "ve" | "m" | "ll" | "d" | "") {
+            word.truncate(pos);
+        }
+    }
+    false
 }
 
 fn stem_word(stemmer: &Stemmer, word: &str) -> String {
@@ -270,10 +312,18 @@ fn next_raw_token(s: &str) -> Option<(&str, &str)> {
     let start = ascii_gap + s[ascii_gap..].find(|c: char| c.is_alphanumeric())?;
     let rest = &s[start..];
     let ascii_run = rest.bytes().take_while(u8::is_ascii_alphanumeric).count();
-    match rest.as_bytes().get(ascii_run) {
+    let bytes = rest.as_bytes();
+    match bytes.get(ascii_run) {
         None => return Some((rest, "")),
-        // An ASCII byte that is no connector ends the token.
-        Some(&b) if b.is_ascii() && !is_connector(b as char) => {
+        // An ASCII byte that is no connector ends the token; so does a
+        // connector not followed by a letter or digit ("war, and", "war.").
+        Some(&b)
+            if b.is_ascii()
+                && (!is_connector(b as char)
+                    || bytes
+                        .get(ascii_run + 1)
+                        .is_none_or(|n| n.is_ascii() && !n.is_ascii_alphanumeric())) =>
+        {
             return Some((&rest[..ascii_run], &rest[ascii_run..]));
         }
         _ => {}
@@ -397,6 +447,26 @@ mod tests {
             vec!["the", "u.s", "and", "the", "u.n"]
         );
         assert_eq!(toks("10 a.m. talks"), vec!["10", "a.m", "talk"]);
+    }
+
+    #[test]
+    fn words_end_at_connectors_that_join_nothing() {
+        assert_eq!(
+            toks("War, and peace. End.Then a cease-fire, 1,903 3.5 U.S. troops"),
+            [
+                "war",
+                "and",
+                "peac",
+                "end",
+                "then",
+                "a",
+                "ceas-fire",
+                "1,903",
+                "3.5",
+                "u.s",
+                "troop"
+            ]
+        );
     }
 
     #[test]

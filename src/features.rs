@@ -78,7 +78,9 @@ pub struct Tfidf {
     pub settings: TfidfSettings,
     pub vocabulary: Vec<String>,
     pub idf: Vec<f64>,
-    index: HashMap<String, u32>,
+    /// Term → column, built on first use (classifying with word n-grams
+    /// alone never needs it: it looks terms up by hash).
+    index: std::sync::OnceLock<rustc_hash::FxHashMap<String, u32>>,
     /// The same index keyed by term hash ([`crate::analyze::phrase_hash`]),
     /// for classification without building n-gram strings.
     hashed: rustc_hash::FxHashMap<u64, u32>,
@@ -280,11 +282,6 @@ impl Tfidf {
 
     /// Rebuild from saved parts (the model file).
     pub fn from_parts(settings: TfidfSettings, vocabulary: Vec<String>, idf: Vec<f64>) -> Tfidf {
-        let index = vocabulary
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
         let char_columns = match settings.char_ngrams {
             Some(_) => vocabulary.partition_point(|t| t.starts_with(CHAR_MARK)),
             None => 0,
@@ -299,7 +296,7 @@ impl Tfidf {
             settings,
             vocabulary,
             idf,
-            index,
+            index: std::sync::OnceLock::new(),
             hashed,
             char_columns: char_columns as u32,
         }
@@ -330,10 +327,17 @@ impl Tfidf {
             term.clear();
             term.push(CHAR_MARK);
             term.push_str(g);
-            if let Some(&col) = self.index.get(&term) {
+            if let Some(&col) = self.index().get(&term) {
                 out.push(col);
             }
         });
+    }
+
+    fn index(&self) -> &rustc_hash::FxHashMap<String, u32> {
+        self.index.get_or_init(|| {
+            let columns = 0..self.vocabulary.len() as u32;
+            self.vocabulary.iter().cloned().zip(columns).collect()
+        })
     }
 
     pub fn n_features(&self) -> usize {
@@ -346,7 +350,7 @@ impl Tfidf {
         terms_of(&self.settings, tokens, terms);
         let mut counts: BTreeMap<u32, f64> = BTreeMap::new();
         for term in terms.iter() {
-            if let Some(&col) = self.index.get(term) {
+            if let Some(&col) = self.index().get(term) {
                 *counts.entry(col).or_insert(0.0) += 1.0;
             }
         }
@@ -365,17 +369,49 @@ impl Tfidf {
         (indices, values)
     }
 
-    /// The TF-IDF row of a sentence given as token hashes and the columns of
-    /// its words' character n-grams ([`Tfidf::word_char_columns`]), into
-    /// `buf.indices` and `buf.values`: the same row as [`Tfidf::row`] gives
-    /// for the tokens, with the columns in order of first occurrence instead
-    /// of sorted (counting into a dense array needs no sort).
-    pub fn row_from_hashes(&self, hashes: &[u64], char_columns: &[u32], buf: &mut RowBuffer) {
+    /// The column of the single-token term with this hash (see
+    /// [`Tfidf::term_hash`]), or [`NO_COLUMN`].
+    pub fn unigram_column(&self, hash: u64) -> u32 {
+        self.hashed.get(&hash).copied().unwrap_or(NO_COLUMN)
+    }
+
+    /// The TF-IDF row of a sentence given as token hashes, each token's own
+    /// column (`unigrams[i]` is [`Tfidf::unigram_column`] of `hashes[i]`,
+    /// which callers cache per word) and the columns of its words' character
+    /// n-grams ([`Tfidf::word_char_columns`]), into `buf.indices` and
+    /// `buf.values`: the same row as [`Tfidf::row`] gives for the tokens,
+    /// with the columns in order of first occurrence instead of sorted
+    /// (counting into a dense array needs no sort).
+    pub fn row_from_hashes(
+        &self,
+        hashes: &[u64],
+        unigrams: &[u32],
+        char_columns: &[u32],
+        buf: &mut RowBuffer,
+    ) {
+        self.count_terms(hashes, unigrams, char_columns, buf);
+        let mut values = std::mem::take(&mut buf.values);
+        values.clear();
+        self.each_term(buf, |col, tf| values.push(tf * self.idf[col as usize]));
+        buf.values = values;
+        normalize_blocks(&buf.indices, &mut buf.values, self.char_columns);
+    }
+
+    /// The first half of [`Tfidf::row_from_hashes`]: the sentence's columns
+    /// into `buf.indices`, in order of first occurrence, and their counts
+    /// into `buf`, for [`Tfidf::each_term`].
+    pub fn count_terms(
+        &self,
+        hashes: &[u64],
+        unigrams: &[u32],
+        char_columns: &[u32],
+        buf: &mut RowBuffer,
+    ) {
+        debug_assert_eq!(hashes.len(), unigrams.len());
         if buf.counts.len() != self.n_features() {
             buf.counts = vec![0; self.n_features()];
         }
         buf.indices.clear();
-        buf.values.clear();
         let (counts, indices) = (&mut buf.counts, &mut buf.indices);
         let mut count = |col: u32| {
             let c = &mut counts[col as usize];
@@ -385,20 +421,27 @@ impl Tfidf {
             *c += 1;
         };
         char_columns.iter().for_each(|&col| count(col));
-        for start in 0..hashes.len() {
+        for (start, &col) in unigrams.iter().enumerate() {
+            if col != NO_COLUMN {
+                count(col);
+            }
             let mut h = hashes[start];
-            for len in 1..=self.settings.ngram_max {
-                if len > 1 {
-                    let Some(&next) = hashes.get(start + len - 1) else {
-                        break;
-                    };
-                    h = crate::analyze::extend_hash(h, next);
-                }
+            for next in hashes
+                .iter()
+                .skip(start + 1)
+                .take(self.settings.ngram_max - 1)
+            {
+                h = crate::analyze::extend_hash(h, *next);
                 if let Some(&col) = self.hashed.get(&h) {
                     count(col);
                 }
             }
         }
+    }
+
+    /// Call `f` with each column counted by [`Tfidf::count_terms`] and its
+    /// term frequency (sublinear if so set), in order, clearing the counts.
+    pub fn each_term(&self, buf: &mut RowBuffer, mut f: impl FnMut(u32, f64)) {
         for &col in &buf.indices {
             let run = std::mem::take(&mut buf.counts[col as usize]);
             // Most terms occur once, and 1 + ln 1 is exactly 1.
@@ -407,9 +450,14 @@ impl Tfidf {
             } else {
                 run as f64
             };
-            buf.values.push(tf * self.idf[col as usize]);
+            f(col, tf);
         }
-        normalize_blocks(&buf.indices, &mut buf.values, self.char_columns);
+    }
+
+    /// Columns below this hold character n-grams (each block of a row is
+    /// normalized on its own).
+    pub fn char_column_end(&self) -> u32 {
+        self.char_columns
     }
 
     /// Transform tokenized sentences into sparse rows.
@@ -423,6 +471,9 @@ impl Tfidf {
         rows
     }
 }
+
+/// The column of a term that is not in the vocabulary.
+pub const NO_COLUMN: u32 = u32::MAX;
 
 /// Tokenize sentences with a fresh analyzer.
 pub fn tokenize_all(texts: &[String]) -> Vec<Tokens> {
@@ -573,7 +624,8 @@ mod tests {
                     hashes.push(tfidf.term_hash(hash, negated));
                     tfidf.word_char_columns(word, &mut chars);
                 });
-                tfidf.row_from_hashes(&hashes, &chars, &mut buf);
+                let unigrams: Vec<u32> = hashes.iter().map(|&h| tfidf.unigram_column(h)).collect();
+                tfidf.row_from_hashes(&hashes, &unigrams, &chars, &mut buf);
                 let (idx, val) = tfidf.row(&analyzer.analyze_tokens(t), &mut terms);
                 let (hashed_idx, hashed_val) = sorted_row(&buf);
                 assert_eq!(hashed_idx, idx);
@@ -589,11 +641,15 @@ mod tests {
         let d = docs(&["a b a", "b c"]);
         let tfidf = Tfidf::fit(&TfidfSettings::default(), &d);
         let mut buf = RowBuffer::default();
-        let h = |t: &str| crate::analyze::term_hash(t);
-        tfidf.row_from_hashes(&[h("a"), h("b"), h("a")], &[], &mut buf);
+        let row = |terms: &[&str], buf: &mut RowBuffer| {
+            let hashes: Vec<u64> = terms.iter().map(|t| crate::analyze::term_hash(t)).collect();
+            let unigrams: Vec<u32> = hashes.iter().map(|&h| tfidf.unigram_column(h)).collect();
+            tfidf.row_from_hashes(&hashes, &unigrams, &[], buf);
+        };
+        row(&["a", "b", "a"], &mut buf);
         let first = sorted_row(&buf);
-        tfidf.row_from_hashes(&[h("b"), h("c")], &[], &mut buf);
-        tfidf.row_from_hashes(&[h("a"), h("b"), h("a")], &[], &mut buf);
+        row(&["b", "c"], &mut buf);
+        row(&["a", "b", "a"], &mut buf);
         assert_eq!(sorted_row(&buf), first);
         assert!(buf.counts.iter().all(|&c| c == 0));
     }

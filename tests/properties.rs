@@ -174,7 +174,8 @@ proptest! {
             tfidf.word_char_columns(word, &mut chars);
         });
         let mut buf = stance::features::RowBuffer::default();
-        tfidf.row_from_hashes(&hashes, &chars, &mut buf);
+        let unigrams: Vec<u32> = hashes.iter().map(|&h| tfidf.unigram_column(h)).collect();
+        tfidf.row_from_hashes(&hashes, &unigrams, &chars, &mut buf);
         let (indices, values) = tfidf.row(&tokens, &mut Vec::new());
         // The hashed row lists columns in order of first occurrence.
         let mut hashed: Vec<(u32, f64)> = buf.indices.iter().cloned().zip(buf.values.clone()).collect();

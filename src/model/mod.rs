@@ -9,7 +9,7 @@ pub mod rowspace;
 pub mod store;
 pub mod train;
 
-use crate::analyze::Analyzer;
+use crate::analyze::{term_hash, Analyzer};
 use crate::eval::Metrics;
 use crate::features::{RowBuffer, Tfidf, TfidfSettings};
 use serde::{Deserialize, Serialize};
@@ -174,8 +174,11 @@ pub struct GridPoint {
 pub struct Model {
     pub file: ModelFile,
     pub tfidf: Tfidf,
-    /// Per head: weights in feature-major order (feature × class).
-    weights: Vec<Vec<f64>>,
+    /// One record per feature, `stride` numbers long: its idf, then each
+    /// head's weights for its classes, in head order. Scoring a term reads
+    /// one place in memory.
+    columns: Vec<f64>,
+    stride: usize,
 }
 
 /// Probabilities of one sentence for one head, in the head's class order.
@@ -204,25 +207,25 @@ impl Model {
             file.features.vocabulary.clone(),
             file.features.idf.clone(),
         );
-        let weights = file
-            .heads
-            .iter()
-            .map(|head| {
-                let k = head.classes.len();
-                let nf = tfidf.n_features();
-                let mut w = vec![0.0; nf * k];
-                for (c, row) in head.coefficients.iter().enumerate() {
-                    for (f, v) in row.iter().enumerate() {
-                        w[f * k + c] = *v;
-                    }
+        let stride = 1 + file.heads.iter().map(|h| h.classes.len()).sum::<usize>();
+        let mut columns = vec![0.0; tfidf.n_features() * stride];
+        for (f, idf) in tfidf.idf.iter().enumerate() {
+            columns[f * stride] = *idf;
+        }
+        let mut offset = 1;
+        for head in &file.heads {
+            for (c, row) in head.coefficients.iter().enumerate() {
+                for (f, v) in row.iter().enumerate() {
+                    columns[f * stride + offset + c] = *v;
                 }
-                w
-            })
-            .collect();
+            }
+            offset += head.classes.len();
+        }
         Model {
             file,
             tfidf,
-            weights,
+            columns,
+            stride,
         }
     }
 
@@ -241,13 +244,15 @@ impl Model {
     /// Class probabilities of a TF-IDF row for head `h`.
     pub fn predict_row(&self, h: usize, indices: &[u32], values: &[f64]) -> Prediction {
         let head = &self.file.heads[h];
-        let k = head.classes.len();
-        let w = &self.weights[h];
+        let offset = 1 + self.file.heads[..h]
+            .iter()
+            .map(|h| h.classes.len())
+            .sum::<usize>();
         let mut scores = head.intercepts.clone();
         for (&f, &v) in indices.iter().zip(values) {
-            let base = f as usize * k;
-            for (s, wc) in scores.iter_mut().zip(&w[base..base + k]) {
-                *s += v * wc;
+            let record = &self.columns[f as usize * self.stride..][..self.stride];
+            for (s, w) in scores.iter_mut().zip(&record[offset..]) {
+                *s += v * w;
             }
         }
         softmax_in_place(&mut scores);
@@ -261,55 +266,176 @@ impl Model {
         Scorer {
             model: self,
             analyzer: Analyzer::new(),
+            words: rustc_hash::FxHashMap::default(),
+            char_arena: Vec::new(),
+            missing: Vec::new(),
             hashes: Vec::new(),
+            unigrams: Vec::new(),
             chars: Vec::new(),
-            char_cache: rustc_hash::FxHashMap::default(),
             row: RowBuffer::default(),
+            sums: Vec::new(),
         }
     }
 }
 
-/// Scores raw sentences: analyze, vectorize, predict every head.
+/// What a scorer remembers of a word: everything the model needs of it.
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    /// Hash of the word's stem.
+    stem: u64,
+    /// The stem's own column (outside a negation's scope), or [`NO_COLUMN`](crate::features::NO_COLUMN).
+    unigram: u32,
+    /// The word's character n-gram columns: `char_arena[chars.0..chars.1]`.
+    chars: (u32, u32),
+}
+
+/// Words a scorer remembers before it starts afresh: memory stays bounded
+/// on endless input.
+const MAX_WORDS: usize = 1 << 20;
+
+/// Scores raw sentences: analyze, vectorize, predict every head. Each
+/// distinct word is stemmed and looked up in the vocabulary once: after
+/// that, one lookup by the hash of the word gives all the model needs of it
+/// (a 64-bit hash, as vocabulary terms are looked up by; see [`Analyzer`]).
 pub struct Scorer<'m> {
     model: &'m Model,
     analyzer: Analyzer,
+    words: rustc_hash::FxHashMap<u64, Word>,
+    char_arena: Vec<u32>,
+    /// Words of the sentence not seen before: hash, word.
+    missing: Vec<(u64, String)>,
+    /// Per token of the sentence: stem (term) hash, own column.
     hashes: Vec<u64>,
+    unigrams: Vec<u32>,
     /// Character n-gram columns of the sentence's words.
     chars: Vec<u32>,
-    /// Each word's character n-gram columns, computed once per word.
-    char_cache: rustc_hash::FxHashMap<String, Box<[u32]>>,
     row: RowBuffer,
+    /// Per block of the row: squared norm, then the head scores.
+    sums: Vec<f64>,
 }
 
 impl Scorer<'_> {
     /// One prediction per head, in the model's head order.
     pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
-        let tfidf = &self.model.tfidf;
-        let (hashes, chars, cache) = (&mut self.hashes, &mut self.chars, &mut self.char_cache);
-        hashes.clear();
-        chars.clear();
-        let with_chars = tfidf.has_char_ngrams();
-        self.analyzer
-            .each_word_hash(sentence, |word, hash, negated| {
-                hashes.push(tfidf.term_hash(hash, negated));
-                if with_chars {
-                    match cache.get(word) {
-                        Some(columns) => chars.extend_from_slice(columns),
-                        None => {
-                            let start = chars.len();
-                            tfidf.word_char_columns(word, chars);
-                            cache.insert(word.to_string(), chars[start..].into());
-                        }
-                    }
-                }
-            });
-        tfidf.row_from_hashes(&self.hashes, &self.chars, &mut self.row);
-        (0..self.model.file.heads.len())
+        let mut flat = Vec::new();
+        self.score_into(sentence, &mut flat);
+        let mut rest = flat.as_slice();
+        self.model
+            .file
+            .heads
+            .iter()
             .map(|h| {
-                self.model
-                    .predict_row(h, &self.row.indices, &self.row.values)
+                let (head, tail) = rest.split_at(h.classes.len());
+                rest = tail;
+                Prediction {
+                    probabilities: head.to_vec(),
+                }
             })
             .collect()
+    }
+
+    /// Every head's class probabilities, one head after the other in the
+    /// model's head order, into `out` (cleared first): [`Scorer::score`]
+    /// without allocating.
+    pub fn score_into(&mut self, sentence: &str, out: &mut Vec<f64>) {
+        let tfidf = &self.model.tfidf;
+        if self.words.len() > MAX_WORDS {
+            self.words.clear();
+            self.char_arena.clear();
+        }
+        if !self.gather(sentence) {
+            // New words: stem them and look them up once, then read the
+            // sentence again (the columns keep their order of occurrence).
+            for (key, word) in std::mem::take(&mut self.missing) {
+                let (analyzer, arena) = (&mut self.analyzer, &mut self.char_arena);
+                self.words.entry(key).or_insert_with(|| {
+                    let stem = analyzer.stem_hash(&word);
+                    let start = arena.len() as u32;
+                    tfidf.word_char_columns(&word, arena);
+                    Word {
+                        stem,
+                        unigram: tfidf.unigram_column(stem),
+                        chars: (start, arena.len() as u32),
+                    }
+                });
+            }
+            let known = self.gather(sentence);
+            debug_assert!(known);
+        }
+        // Scores of the unnormalized TF-IDF values, per block (words,
+        // character n-grams), divided by each block's norm at the end: the
+        // same as scoring the normalized row, in one pass over it.
+        let model = self.model;
+        tfidf.count_terms(&self.hashes, &self.unigrams, &self.chars, &mut self.row);
+        let stride = model.stride;
+        let sums = &mut self.sums;
+        sums.clear();
+        sums.resize(2 * stride, 0.0);
+        let char_end = tfidf.char_column_end();
+        tfidf.each_term(&mut self.row, |col, tf| {
+            let record = &model.columns[col as usize * stride..][..stride];
+            let v = tf * record[0];
+            // Block 0: words, 1: characters; slot 0 of a block: its squared norm.
+            let block = &mut sums[usize::from(col < char_end) * stride..][..stride];
+            block[0] += v * v;
+            for (s, w) in block[1..].iter_mut().zip(&record[1..]) {
+                *s += v * w;
+            }
+        });
+        out.clear();
+        for head in &model.file.heads {
+            out.extend_from_slice(&head.intercepts);
+        }
+        for block in sums.chunks_exact(stride) {
+            if block[0] > 0.0 {
+                let norm = block[0].sqrt();
+                for (o, s) in out.iter_mut().zip(&block[1..]) {
+                    *o += s / norm;
+                }
+            }
+        }
+        let mut rest = out.as_mut_slice();
+        for head in &model.file.heads {
+            let (scores, tail) = rest.split_at_mut(head.classes.len());
+            softmax_in_place(scores);
+            rest = tail;
+        }
+    }
+
+    /// The sentence's token hashes, own columns and character n-gram
+    /// columns, from the words remembered; false (with the words not
+    /// remembered in `missing`) if there were any.
+    fn gather(&mut self, sentence: &str) -> bool {
+        let tfidf = &self.model.tfidf;
+        let Scorer {
+            words,
+            char_arena,
+            missing,
+            hashes,
+            unigrams,
+            chars,
+            ..
+        } = self;
+        hashes.clear();
+        unigrams.clear();
+        chars.clear();
+        missing.clear();
+        self.analyzer.each_word(sentence, |word, negated| {
+            let key = term_hash(word);
+            let Some(w) = words.get(&key) else {
+                missing.push((key, word.to_string()));
+                return;
+            };
+            let hash = tfidf.term_hash(w.stem, negated);
+            let unigram = match hash == w.stem {
+                true => w.unigram,
+                false => tfidf.unigram_column(hash),
+            };
+            hashes.push(hash);
+            unigrams.push(unigram);
+            chars.extend_from_slice(&char_arena[w.chars.0 as usize..w.chars.1 as usize]);
+        });
+        missing.is_empty()
     }
 }
 
@@ -340,6 +466,46 @@ mod tests {
     fn class_weight_pads_to_the_column_width() {
         assert_eq!(format!("{:>8}|", ClassWeight::None), "    none|");
         assert_eq!(format!("{}", ClassWeight::Balanced), "balanced");
+    }
+
+    #[test]
+    fn scorer_matches_scoring_the_normalized_row() {
+        // The built-in model has both heads and character n-grams.
+        let model = store::load_default().unwrap();
+        assert!(model.heads().len() == 2 && model.tfidf.has_char_ngrams());
+        let mut scorer = model.scorer();
+        let mut analyzer = Analyzer::new();
+        let mut terms = Vec::new();
+        let mut flat = Vec::new();
+        for sentence in [
+            "Russia must be punished for its aggression, NATO said.",
+            "Moscow welcomed the talks; talks, talks and more talks.",
+            "Zyxqv blorft kwemmpt!",
+            "",
+            "The U.S. won't rule out new sanctions on Gazprom’s exports.",
+            "Russia must be punished for its aggression, NATO said.",
+        ] {
+            scorer.score_into(sentence, &mut flat);
+            let (indices, values) = model
+                .tfidf
+                .row(&analyzer.analyze_tokens(sentence), &mut terms);
+            let expected: Vec<f64> = (0..model.heads().len())
+                .flat_map(|h| model.predict_row(h, &indices, &values).probabilities)
+                .collect();
+            assert_eq!(flat.len(), expected.len());
+            for (a, b) in flat.iter().zip(&expected) {
+                assert!(
+                    (a - b).abs() < 1e-12,
+                    "{sentence}: {flat:?} vs {expected:?}"
+                );
+            }
+            let per_head: Vec<f64> = scorer
+                .score(sentence)
+                .into_iter()
+                .flat_map(|p| p.probabilities)
+                .collect();
+            assert_eq!(per_head, flat);
+        }
     }
 
     #[test]
