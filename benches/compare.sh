@@ -282,12 +282,21 @@ fi
 
 # --- 3: classification throughput -------------------------------------------------
 
-log "classify: stance, warm-up run counting its output rows"
-"$STANCE" classify "$CORPUS" --model "$tmp/fomc-fixed.json" --format csv \
+# stance reads the same file as the Python tools, one sentence per line
+# (`classify --lines`); it also classifies the JSONL articles (one per
+# line: each is cleaned and split into sentences too), the in-memory
+# figure for the streaming `profile` test below.
+log "classify: stance, warm-up runs counting their output rows"
+"$STANCE" classify --lines "$CORPUS_TXT" --model "$tmp/fomc-fixed.json" --format csv \
   | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)' > "$PARTS/stance_classify_rows.txt"
+"$STANCE" classify "$CORPUS" --model "$tmp/fomc-fixed.json" --format csv \
+  | python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)' > "$PARTS/stance_classify_articles_rows.txt"
 log "classify: stance, timed x$REPEAT ($(cat "$PARTS/stance_classify_rows.txt") sentences out)"
 for r in $(seq "$REPEAT"); do
-  run_timed "stance_classify.r$r" /dev/null "$STANCE" classify "$CORPUS" --model "$tmp/fomc-fixed.json" --format csv
+  run_timed "stance_classify.r$r" /dev/null "$STANCE" classify --lines "$CORPUS_TXT" --model "$tmp/fomc-fixed.json" \
+    --format csv
+  run_timed "stance_classify_articles.r$r" /dev/null "$STANCE" classify "$CORPUS" --model "$tmp/fomc-fixed.json" \
+    --format csv
 done
 
 log "classify: scikit-learn predict_proba, x$REPEAT"
@@ -309,8 +318,8 @@ fi
 
 log "classify with word + character n-grams: stance and scikit-learn, x$REPEAT"
 for r in $(seq "$REPEAT"); do
-  run_timed "stance_classify_chars.r$r" /dev/null "$STANCE" classify "$CORPUS" --model "$tmp/fomc-chars.json" \
-    --format csv
+  run_timed "stance_classify_chars.r$r" /dev/null "$STANCE" classify --lines "$CORPUS_TXT" \
+    --model "$tmp/fomc-chars.json" --format csv
   run_timed "sklearn_chars_predict.r$r" "$PARTS/sklearn_chars_predict.r$r.json" "${PYENV1[@]}" "$PY" \
     "$HERE/reference.py" predict --tool sklearn-chars --model "$tmp/sklearn-chars.pkl" --text "$CORPUS_TXT"
   if [[ $HAVE_FT == 1 ]]; then

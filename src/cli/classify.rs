@@ -44,6 +44,12 @@ impl Common {
 pub struct ClassifyArgs {
     #[command(flatten)]
     pub common: Common,
+    /// Each line is one sentence, already split: no cleaning, no sentence
+    /// splitting. PATHs are text files or - (standard input); `article` is
+    /// the path and `sentence_index` the line's index (0 for the first
+    /// line); blank lines are skipped.
+    #[arg(long)]
+    pub lines: bool,
     #[arg(long, value_enum, default_value_t = RecordFormat::Csv)]
     pub format: RecordFormat,
 }
@@ -71,7 +77,7 @@ pub enum ProfileFormat {
 }
 
 /// Column prefix of a head's outputs: `label`/`p_x` for stance, `tone`/`p_tone_x` for others.
-fn head_columns(model: &Model) -> Vec<(String, Vec<String>)> {
+pub(super) fn head_columns(model: &Model) -> Vec<(String, Vec<String>)> {
     model
         .heads()
         .iter()
@@ -104,54 +110,28 @@ pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
         }
         write_csv_record(&mut out, &header)?;
     }
+    if args.lines {
+        let skipped = super::lines::classify_lines(
+            &args.common.paths,
+            args.common.batch(),
+            &model,
+            &columns,
+            csv,
+            &mut out,
+        )?;
+        out.finish()?;
+        return Ok(outcome(skipped));
+    }
     // Records are formatted on the worker threads; only the writing is serial.
     let format_article = |c: Classified| -> Result<Vec<u8>> {
-        let mut bytes = Vec::with_capacity(c.sentences.len() * 256);
-        if csv {
-            // The writer's own buffer is zeroed on creation, once per
-            // article: keep it small, `bytes` is the real buffer.
-            let mut w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .buffer_capacity(512)
-                .from_writer(&mut bytes);
-            let outlet = c.article.outlet.as_deref().unwrap_or_default();
-            let mut number = String::new();
-            for s in &c.sentences {
-                w.write_field(&c.article.id)?;
-                w.write_field(outlet)?;
-                number.clear();
-                write!(number, "{}", s.index)?;
-                w.write_field(&number)?;
-                w.write_field(&s.text)?;
-                for h in 0..columns.len() {
-                    w.write_field(&s.labels[h])?;
-                    for p in &s.probabilities[h] {
-                        number.clear();
-                        write!(number, "{p:.6}")?;
-                        w.write_field(&number)?;
-                    }
-                }
-                w.write_record(None::<&[u8]>)?;
-            }
-            w.flush()?;
-        } else {
-            for s in &c.sentences {
-                let mut obj = Map::new();
-                obj.insert("article".into(), json!(c.article.id));
-                obj.insert("outlet".into(), json!(c.article.outlet));
-                obj.insert("sentence_index".into(), json!(s.index));
-                obj.insert("sentence".into(), json!(s.text));
-                for (h, (name, probs)) in columns.iter().enumerate() {
-                    obj.insert(name.clone(), json!(s.labels[h]));
-                    for (col, p) in probs.iter().zip(&s.probabilities[h]) {
-                        obj.insert(col.clone(), json!(round6(*p)));
-                    }
-                }
-                serde_json::to_writer(&mut bytes, &Value::Object(obj))?;
-                bytes.push(b'\n');
-            }
+        let mut records = Records::new(csv, &columns, c.sentences.len() * 256);
+        let outlet = c.article.outlet.as_deref();
+        for s in &c.sentences {
+            let heads = s.labels.iter().map(String::as_str);
+            let heads = heads.zip(s.probabilities.iter().map(Vec::as_slice));
+            records.push(&c.article.id, outlet, s.index, &s.text, heads)?;
         }
-        Ok(bytes)
+        records.finish()
     };
     let skipped = classify_all(
         &args.common.paths,
@@ -165,6 +145,92 @@ pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
     )?;
     out.finish()?;
     Ok(outcome(skipped))
+}
+
+/// Sentence records, one per line, in CSV (without the header) or JSONL.
+pub(super) struct Records<'c> {
+    columns: &'c [(String, Vec<String>)],
+    csv: Option<csv::Writer<Vec<u8>>>,
+    json: Vec<u8>,
+    number: String,
+}
+
+impl<'c> Records<'c> {
+    pub(super) fn new(csv: bool, columns: &'c [(String, Vec<String>)], capacity: usize) -> Self {
+        let bytes = Vec::with_capacity(capacity);
+        let (csv, json) = if csv {
+            // The writer's own buffer is zeroed on creation: keep it small,
+            // `bytes` is the real buffer.
+            let w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .buffer_capacity(512)
+                .from_writer(bytes);
+            (Some(w), Vec::new())
+        } else {
+            (None, bytes)
+        };
+        Records {
+            columns,
+            csv,
+            json,
+            number: String::new(),
+        }
+    }
+
+    /// One sentence; `heads` gives each head's label and class
+    /// probabilities, in the model's head order.
+    pub(super) fn push<'a>(
+        &mut self,
+        article: &str,
+        outlet: Option<&str>,
+        index: usize,
+        text: &str,
+        heads: impl Iterator<Item = (&'a str, &'a [f64])>,
+    ) -> Result<()> {
+        let number = &mut self.number;
+        if let Some(w) = &mut self.csv {
+            w.write_field(article)?;
+            w.write_field(outlet.unwrap_or_default())?;
+            number.clear();
+            write!(number, "{index}")?;
+            w.write_field(&*number)?;
+            w.write_field(text)?;
+            for (label, probabilities) in heads {
+                w.write_field(label)?;
+                for &p in probabilities {
+                    number.clear();
+                    // Six decimals, rounded as in JSONL (integer formatting
+                    // is several times faster than float formatting).
+                    let micro = (p * 1e6).round() as u64;
+                    write!(number, "{}.{:06}", micro / 1_000_000, micro % 1_000_000)?;
+                    w.write_field(&*number)?;
+                }
+            }
+            w.write_record(None::<&[u8]>)?;
+        } else {
+            let mut obj = Map::new();
+            obj.insert("article".into(), json!(article));
+            obj.insert("outlet".into(), json!(outlet));
+            obj.insert("sentence_index".into(), json!(index));
+            obj.insert("sentence".into(), json!(text));
+            for ((name, probs), (label, probabilities)) in self.columns.iter().zip(heads) {
+                obj.insert(name.clone(), json!(label));
+                for (col, p) in probs.iter().zip(probabilities) {
+                    obj.insert(col.clone(), json!(round6(*p)));
+                }
+            }
+            serde_json::to_writer(&mut self.json, &Value::Object(obj))?;
+            self.json.push(b'\n');
+        }
+        Ok(())
+    }
+
+    pub(super) fn finish(self) -> Result<Vec<u8>> {
+        match self.csv {
+            Some(w) => w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error())),
+            None => Ok(self.json),
+        }
+    }
 }
 
 fn round6(p: f64) -> f64 {

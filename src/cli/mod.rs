@@ -6,6 +6,7 @@ mod classify;
 mod compare;
 mod eval;
 mod labels;
+mod lines;
 mod report;
 mod suggest;
 mod train;
@@ -190,19 +191,7 @@ pub fn classify_all<T: Send>(
         .map(|_| Mutex::new(model.scorer()))
         .collect();
     let sentences = AtomicUsize::new(0);
-    let progress = if batch.quiet {
-        indicatif::ProgressBar::hidden()
-    } else {
-        // Drawn only when stderr is a terminal.
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    };
+    let progress = progress_bar(batch.quiet);
     let mut read = 0usize;
     let mut skipped = 0usize;
     let mut warnings = 0usize;
@@ -284,6 +273,20 @@ pub fn classify_all<T: Send>(
         );
     }
     Ok(skipped)
+}
+
+/// A spinner with a message on stderr, drawn only when stderr is a terminal.
+pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Warnings shown one by one; the rest are counted.

@@ -1291,3 +1291,57 @@ fn model_file_given_as_a_label_file() {
         &["model.json: this looks like a model file, not a label CSV: give models with --model"],
     );
 }
+
+// ---------------------------------------------------------------- --lines
+
+#[test]
+fn lines_with_invalid_utf8_name_the_line_or_are_replaced_on_request() {
+    let dir = tempdir();
+    let bytes = b"Kerry met Lavrov.\nRussia \xff talks.\n";
+    let path = write(dir.path(), "bad.txt", bytes);
+    classify_fails(
+        dir.path(),
+        &["--lines", &path],
+        &["bad.txt:2: invalid UTF-8", "--invalid-utf8 replace"],
+    );
+    let (rows, err) = classify_ok(
+        dir.path(),
+        &["--lines", &path],
+        &["--invalid-utf8", "replace"],
+    );
+    assert_eq!(
+        sentences(&rows),
+        ["Kerry met Lavrov.", "Russia \u{fffd} talks."]
+    );
+    assert_says(
+        &err,
+        &["warning: ", "bad.txt:2: 1 invalid byte sequence(s)"],
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn lines_that_are_all_blank_or_in_a_missing_file() {
+    let dir = tempdir();
+    let blank = write(dir.path(), "blank.txt", b"\n  \n\t\n");
+    classify_fails(
+        dir.path(),
+        &["--lines", &blank],
+        &["no sentence to classify", "every line was blank"],
+    );
+    // A missing file is skipped (exit 3) and the others classified, or
+    // with --strict ends the run.
+    let good = write(dir.path(), "good.txt", b"Talks resumed in Geneva.\n");
+    let missing = dir.path().join("missing.txt");
+    let missing = missing.to_str().unwrap();
+    let out = out_path(dir.path());
+    let err = stance(&["classify", "--lines", missing, &good, "--out", &out]).assert_exit(3);
+    assert_says(&err, &["skipped: ", "missing.txt"]);
+    assert_eq!(sentences(&read_csv(&out)), ["Talks resumed in Geneva."]);
+    std::fs::remove_file(&out).unwrap();
+    classify_fails(
+        dir.path(),
+        &["--lines", "--strict", missing, &good],
+        &["missing.txt"],
+    );
+}

@@ -531,3 +531,102 @@ fn large_batches_keep_input_order() {
         assert_eq!(pair, [format!("a{i}"), format!("a{i}")]);
     }
 }
+
+#[test]
+fn classify_lines_scores_each_line_as_the_article_path_scores_its_sentences() {
+    // The bundled articles' sentences (those on one line), one per line.
+    let by_article = stance(&["classify", "data/articles", "--format", "jsonl"]).assert_ok();
+    let sentences: Vec<serde_json::Value> = by_article
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| !r["sentence"].as_str().unwrap().contains('\n'))
+        .collect();
+    assert!(sentences.len() > 50, "{}", sentences.len());
+    let dir = tempdir();
+    let path = dir.path().join("sentences.txt");
+    let mut text = String::new();
+    for (i, s) in sentences.iter().enumerate() {
+        text.push_str(s["sentence"].as_str().unwrap());
+        // Windows line ends and a blank line now and then.
+        text.push_str(if i % 7 == 0 { "\r\n" } else { "\n" });
+        if i % 50 == 0 {
+            text.push_str("  \n");
+        }
+    }
+    std::fs::write(&path, &text).unwrap();
+    let p = path.to_str().unwrap();
+    let out = stance(&["classify", "--lines", p, "--format", "jsonl"]).assert_ok();
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), sentences.len());
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (record, expected) in records.iter().zip(&sentences) {
+        assert_eq!(record["article"], p);
+        assert_eq!(record["sentence"], expected["sentence"]);
+        let index = record["sentence_index"].as_u64().unwrap() as usize;
+        assert_eq!(lines[index].trim(), expected["sentence"].as_str().unwrap());
+        for key in [
+            "label",
+            "p_conciliatory",
+            "p_hawkish",
+            "p_neutral",
+            "tone",
+            "p_tone_negative",
+        ] {
+            assert_eq!(record[key], expected[key], "{key}: {record}");
+        }
+    }
+    // CSV has the same records, and standard input works too.
+    let csv = stance(&["classify", "--lines", "-"])
+        .stdin(&text)
+        .assert_ok();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "article",
+            "outlet",
+            "sentence_index",
+            "sentence",
+            "label",
+            "p_conciliatory",
+            "p_hawkish",
+            "p_neutral",
+            "tone",
+            "p_tone_negative",
+            "p_tone_neutral",
+            "p_tone_positive"
+        ]
+    );
+    assert_eq!(rows.records().count(), sentences.len());
+}
+
+#[test]
+fn classify_lines_counts_lines_across_blocks_of_a_large_input() {
+    // More than one 4 MB block: line indexes continue from block to block.
+    let dir = tempdir();
+    let path = dir.path().join("big.txt");
+    let line = "Moscow rejected the proposal and threatened a response to the sanctions.";
+    let n = 80_000;
+    let mut text = String::with_capacity(n * (line.len() + 1));
+    for i in 0..n {
+        if i % 1000 == 999 {
+            text.push('\n');
+        } else {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    assert!(text.len() > 5 << 20);
+    std::fs::write(&path, &text).unwrap();
+    let out = stance(&["classify", "--lines", path.to_str().unwrap(), "--quiet"]).assert_ok();
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    let indexes: Vec<usize> = rows
+        .records()
+        .map(|r| r.unwrap()[2].parse().unwrap())
+        .collect();
+    let expected: Vec<usize> = (0..n).filter(|i| i % 1000 != 999).collect();
+    assert_eq!(indexes, expected);
+}
