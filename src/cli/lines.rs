@@ -150,31 +150,48 @@ enum Read {
     Failed(stance::Error),
 }
 
+/// A text file to read line by line; a directory is refused by name.
+fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>, stance::Error> {
+    let file = std::fs::File::open(path).map_err(|e| stance::Error::io(path, e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(stance::Error::input(
+            Location::file(path),
+            "a directory: --lines reads text files (or -), one sentence per line",
+        ));
+    }
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, file)))
+}
+
 /// Read `paths` in blocks of whole lines and send them. Stops early when
 /// the receiver is gone (the run ended).
 fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
     let mut raw = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
     for path in paths {
-        let mut reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
-            Box::new(std::io::stdin().lock())
-        } else {
-            match std::fs::File::open(path) {
-                Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
-                Err(e) => {
-                    let err = stance::Error::io(path, e);
-                    let message = if strict {
-                        Read::Failed(err)
-                    } else {
-                        Read::Skipped(err)
-                    };
-                    if sender.send(message).is_err() || strict {
-                        return;
-                    }
-                    continue;
+        let stdin = path.as_os_str() == "-";
+        // What records and messages call the input.
+        let source = match stdin {
+            true => PathBuf::from("<stdin>"),
+            false => path.clone(),
+        };
+        let opened = match stdin {
+            true => Ok(Box::new(std::io::stdin().lock()) as Box<dyn BufRead>),
+            false => open(path),
+        };
+        let mut reader = match opened {
+            Ok(reader) => reader,
+            Err(err) => {
+                let message = if strict {
+                    Read::Failed(err)
+                } else {
+                    Read::Skipped(err)
+                };
+                if sender.send(message).is_err() || strict {
+                    return;
                 }
+                continue;
             }
         };
-        let name = path.display().to_string();
+        let name = source.display().to_string();
         let mut first_line = 0usize;
         loop {
             raw.clear();
@@ -188,13 +205,13 @@ fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
                     false => Ok(0),
                 });
             if let Err(e) = read {
-                let _ = sender.send(Read::Failed(stance::Error::io(path, e)));
+                let _ = sender.send(Read::Failed(stance::Error::io(&source, e)));
                 return;
             }
             if raw.is_empty() {
                 break;
             }
-            let at = Location::line(path, first_line as u64 + 1);
+            let at = Location::line(&source, first_line as u64 + 1);
             let decoded = match stance::labels::decode(&at, &raw) {
                 Ok(decoded) => decoded,
                 Err(err) => {

@@ -600,7 +600,9 @@ fn classify_lines_scores_each_line_as_the_article_path_scores_its_sentences() {
             "p_tone_positive"
         ]
     );
-    assert_eq!(rows.records().count(), sentences.len());
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), sentences.len());
+    assert_eq!(&records[0][0], "<stdin>");
 }
 
 #[test]
