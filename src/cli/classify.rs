@@ -8,7 +8,6 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use stance::model::Model;
 use stance::profile::{Classified, Profile, ProfileHeads};
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -152,7 +151,6 @@ pub(super) struct Records<'c> {
     columns: &'c [(String, Vec<String>)],
     csv: Option<csv::Writer<Vec<u8>>>,
     json: Vec<u8>,
-    number: String,
 }
 
 impl<'c> Records<'c> {
@@ -173,7 +171,6 @@ impl<'c> Records<'c> {
             columns,
             csv,
             json,
-            number: String::new(),
         }
     }
 
@@ -187,23 +184,20 @@ impl<'c> Records<'c> {
         text: &str,
         heads: impl Iterator<Item = (&'a str, &'a [f64])>,
     ) -> Result<()> {
-        let number = &mut self.number;
+        let mut digits = [0u8; 24];
         if let Some(w) = &mut self.csv {
             w.write_field(article)?;
             w.write_field(outlet.unwrap_or_default())?;
-            number.clear();
-            write!(number, "{index}")?;
-            w.write_field(&*number)?;
+            w.write_field(decimal(&mut digits, index as u64, 0))?;
             w.write_field(text)?;
             for (label, probabilities) in heads {
                 w.write_field(label)?;
                 for &p in probabilities {
-                    number.clear();
-                    // Six decimals, rounded as in JSONL (integer formatting
-                    // is several times faster than float formatting).
+                    // Six decimals, rounded as in JSONL: the integer number
+                    // of millionths, written out by hand, is several times
+                    // faster than float formatting.
                     let micro = (p * 1e6).round() as u64;
-                    write!(number, "{}.{:06}", micro / 1_000_000, micro % 1_000_000)?;
-                    w.write_field(&*number)?;
+                    w.write_field(decimal(&mut digits, micro, 6))?;
                 }
             }
             w.write_record(None::<&[u8]>)?;
@@ -229,6 +223,29 @@ impl<'c> Records<'c> {
         match self.csv {
             Some(w) => w.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error())),
             None => Ok(self.json),
+        }
+    }
+}
+
+/// `value` ÷ 10^`decimals` written in decimal with that many decimals, in
+/// `buf`'s tail: `decimal(buf, 24897, 6)` is "0.024897".
+fn decimal(buf: &mut [u8; 24], mut value: u64, decimals: usize) -> &[u8] {
+    let mut i = buf.len();
+    for _ in 0..decimals {
+        i -= 1;
+        buf[i] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    if decimals > 0 {
+        i -= 1;
+        buf[i] = b'.';
+    }
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return &buf[i..];
         }
     }
 }
@@ -400,5 +417,20 @@ fn ellipsize(s: &str, max: usize) -> String {
         one_line
     } else {
         format!("{}…", one_line.chars().take(max - 1).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        let mut buf = [0u8; 24];
+        for micro in [0, 1, 9, 10, 24_897, 999_999, 1_000_000, 123_456_789, u64::MAX] {
+            let expected = format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000);
+            assert_eq!(decimal(&mut buf, micro, 6), expected.as_bytes());
+            assert_eq!(decimal(&mut buf, micro, 0), micro.to_string().as_bytes());
+        }
     }
 }

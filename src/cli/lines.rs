@@ -14,9 +14,9 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Mutex;
 
 /// Bytes of input read before a block is classified.
-const BLOCK_BYTES: usize = 1 << 20;
+const BLOCK_BYTES: usize = 2 << 20;
 /// Lines a worker takes at a time.
-const CHUNK_LINES: usize = 512;
+const CHUNK_LINES: usize = 128;
 
 /// Classify every line of `paths` as one sentence and write a record for
 /// each (in `columns`' layout, CSV without header or JSONL) to `out`.

@@ -285,13 +285,15 @@ struct Word {
     stem: u64,
     /// The stem's own column (outside a negation's scope), or [`NO_COLUMN`](crate::features::NO_COLUMN).
     unigram: u32,
-    /// The word's character n-gram columns: `char_arena[chars.0..chars.1]`.
-    chars: (u32, u32),
+    /// Where the word's character n-gram columns are in the scorer's
+    /// arena: their number, then the columns.
+    chars: u32,
 }
 
-/// Words a scorer remembers before it starts afresh: memory stays bounded
-/// on endless input.
-const MAX_WORDS: usize = 1 << 20;
+/// Words, and character n-gram columns, a scorer remembers before it starts
+/// afresh: memory stays bounded (to about 40 MB) on endless input.
+const MAX_WORDS: usize = 1 << 18;
+const MAX_ARENA: usize = 1 << 23;
 
 /// Scores raw sentences: analyze, vectorize, predict every head. Each
 /// distinct word is stemmed and looked up in the vocabulary once: after
@@ -339,7 +341,7 @@ impl Scorer<'_> {
     /// without allocating.
     pub fn score_into(&mut self, sentence: &str, out: &mut Vec<f64>) {
         let tfidf = &self.model.tfidf;
-        if self.words.len() > MAX_WORDS {
+        if self.words.len() > MAX_WORDS || self.char_arena.len() > MAX_ARENA {
             self.words.clear();
             self.char_arena.clear();
         }
@@ -350,12 +352,14 @@ impl Scorer<'_> {
                 let (analyzer, arena) = (&mut self.analyzer, &mut self.char_arena);
                 self.words.entry(key).or_insert_with(|| {
                     let stem = analyzer.stem_hash(&word);
-                    let start = arena.len() as u32;
+                    let start = arena.len();
+                    arena.push(0);
                     tfidf.word_char_columns(&word, arena);
+                    arena[start] = (arena.len() - start - 1) as u32;
                     Word {
                         stem,
                         unigram: tfidf.unigram_column(stem),
-                        chars: (start, arena.len() as u32),
+                        chars: start as u32,
                     }
                 });
             }
@@ -433,7 +437,9 @@ impl Scorer<'_> {
             };
             hashes.push(hash);
             unigrams.push(unigram);
-            chars.extend_from_slice(&char_arena[w.chars.0 as usize..w.chars.1 as usize]);
+            let start = w.chars as usize;
+            let n = char_arena[start] as usize;
+            chars.extend_from_slice(&char_arena[start + 1..start + 1 + n]);
         });
         missing.is_empty()
     }
