@@ -167,11 +167,7 @@ impl<'c> Records<'c> {
         } else {
             (None, bytes)
         };
-        Records {
-            columns,
-            csv,
-            json,
-        }
+        Records { columns, csv, json }
     }
 
     /// One sentence; `heads` gives each head's label and class
@@ -427,7 +423,17 @@ mod tests {
     #[test]
     fn decimals_are_written_as_format_writes_them() {
         let mut buf = [0u8; 24];
-        for micro in [0, 1, 9, 10, 24_897, 999_999, 1_000_000, 123_456_789, u64::MAX] {
+        for micro in [
+            0,
+            1,
+            9,
+            10,
+            24_897,
+            999_999,
+            1_000_000,
+            123_456_789,
+            u64::MAX,
+        ] {
             let expected = format!("{}.{:06}", micro / 1_000_000, micro % 1_000_000);
             assert_eq!(decimal(&mut buf, micro, 6), expected.as_bytes());
             assert_eq!(decimal(&mut buf, micro, 0), micro.to_string().as_bytes());

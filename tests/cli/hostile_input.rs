@@ -1347,8 +1347,15 @@ fn lines_that_are_all_blank_or_in_a_missing_file() {
     // So is a directory, by name.
     let sub = dir.path().join("sub");
     std::fs::create_dir(&sub).unwrap();
-    let err = stance(&["classify", "--lines", sub.to_str().unwrap(), &good, "--out", &out])
-        .assert_exit(3);
+    let err = stance(&[
+        "classify",
+        "--lines",
+        sub.to_str().unwrap(),
+        &good,
+        "--out",
+        &out,
+    ])
+    .assert_exit(3);
     assert_says(&err, &["sub: a directory: --lines reads text files"]);
     assert_eq!(read_csv(&out).len(), 1);
 }
