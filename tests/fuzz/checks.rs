@@ -43,6 +43,17 @@ pub fn check_scores(model: &Model, sentence: &str) {
         assert!((sum - 1.0).abs() < 1e-9, "probabilities sum to {sum}");
         assert!(p.best() < head.classes.len());
     }
+    // Again, with the words remembered: the same scores.
+    assert_eq!(scorer.score(sentence), predictions, "{sentence:?}");
+    // The scorer's one pass equals scoring the normalized TF-IDF row.
+    let tokens = Analyzer::new().analyze_tokens(sentence);
+    let (indices, values) = model.tfidf.row(&tokens, &mut Vec::new());
+    for (h, p) in predictions.iter().enumerate() {
+        let expected = model.predict_row(h, &indices, &values);
+        for (a, b) in p.probabilities.iter().zip(&expected.probabilities) {
+            assert!((a - b).abs() < 1e-9, "{sentence:?}: {p:?} vs {expected:?}");
+        }
+    }
 }
 
 /// Segment `text`, tokenize every sentence, score it with the built-in model.
