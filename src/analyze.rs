@@ -67,17 +67,11 @@ pub fn negated_hash(stem_hash: u64) -> u64 {
 }
 
 /// Splits sentences into stemmed tokens. Stemming is the costly step, so each
-/// analyzer remembers the stems it has computed. The classification path
-/// works on hashes alone and allocates nothing per token: its cache maps
-/// the 64-bit hash of a word to the hash of its stem, so a lookup reads no
-/// memory outside the table. Two words with one hash would share a stem;
-/// vocabulary terms are looked up by 64-bit hash already, with the same
-/// (negligible, about 10⁻⁸ for a million distinct words) risk.
+/// analyzer remembers the stems it has computed. (The classification path
+/// keeps its own per-word cache: see [`crate::model::Scorer`].)
 pub struct Analyzer {
     stemmer: Stemmer,
-    /// Hash of a word → hash of its stem (the classification path).
-    hashes: FxHashMap<u64, u64>,
-    /// Word → stem, for the callers that want the stems themselves.
+    /// Word → stem.
     stems: FxHashMap<CompactString, CompactString>,
     word: String,
 }
@@ -115,7 +109,6 @@ impl Analyzer {
     pub fn new() -> Self {
         Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
-            hashes: FxHashMap::default(),
             stems: FxHashMap::default(),
             word: String::new(),
         }
@@ -141,13 +134,8 @@ impl Analyzer {
     /// Call `f` with every word of `text`, the hash of its stem and whether
     /// it is in a negation's scope, in order.
     pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64, bool)) {
-        let (stemmer, hashes) = (&self.stemmer, &mut self.hashes);
-        each_word(&mut self.word, text, |word, negated| {
-            let key = term_hash(word);
-            let hash = *hashes
-                .entry(key)
-                .or_insert_with(|| term_hash(&stem_word(stemmer, word)));
-            f(word, hash, negated);
+        self.each_stem(text, |word, stem, negated| {
+            f(word, term_hash(stem), negated)
         });
     }
 

@@ -3,11 +3,11 @@
 //! written in input order, so memory stays flat however large the input.
 
 use super::classify::Records;
-use super::{Batch, Output};
+use super::{Batch, Output, Read};
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use stance::error::Location;
-use stance::model::{Model, Scorer};
+use stance::model::{best, Model, Scorer};
 use std::io::{BufRead, Read as _, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -40,7 +40,7 @@ pub fn classify_lines(
     // writes the last one while the workers classify this one; the bounded
     // channels keep memory flat.
     std::thread::scope(|scope| -> Result<()> {
-        let (blocks, received) = sync_channel::<Read>(1);
+        let (blocks, received) = sync_channel::<Read<Block>>(1);
         let (records, to_write) = sync_channel::<Vec<Vec<u8>>>(1);
         scope.spawn(move || read_blocks(paths, batch.strict, &blocks));
         let writer = scope.spawn(move || -> Result<()> {
@@ -53,7 +53,7 @@ pub fn classify_lines(
         });
         for message in received {
             let block = match message {
-                Read::Block(block) => block,
+                Read::Batch(block) => block,
                 Read::Warning(w) => {
                     progress.suspend(|| eprintln!("stance: warning: {w}"));
                     continue;
@@ -139,17 +139,6 @@ struct Block {
     text: String,
 }
 
-/// What the reader thread sends.
-enum Read {
-    Block(Block),
-    /// Invalid bytes read as U+FFFD (with --invalid-utf8 replace).
-    Warning(String),
-    /// An unreadable path, skipped.
-    Skipped(stance::Error),
-    /// An unreadable path with --strict, or bytes that are not UTF-8: the run ends.
-    Failed(stance::Error),
-}
-
 /// A text file to read line by line; a directory is refused by name.
 fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>, stance::Error> {
     let file = std::fs::File::open(path).map_err(|e| stance::Error::io(path, e))?;
@@ -164,7 +153,7 @@ fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>, stance::Error> {
 
 /// Read `paths` in blocks of whole lines and send them. Stops early when
 /// the receiver is gone (the run ended).
-fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
+fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read<Block>>) {
     let mut raw = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
     for path in paths {
         let stdin = path.as_os_str() == "-";
@@ -180,12 +169,7 @@ fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
         let mut reader = match opened {
             Ok(reader) => reader,
             Err(err) => {
-                let message = if strict {
-                    Read::Failed(err)
-                } else {
-                    Read::Skipped(err)
-                };
-                if sender.send(message).is_err() || strict {
+                if sender.send(Read::unreadable(err, strict)).is_err() || strict {
                     return;
                 }
                 continue;
@@ -231,7 +215,7 @@ fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
                 first_line,
                 text: text.to_string(),
             };
-            if sender.send(Read::Block(block)).is_err() {
+            if sender.send(Read::Batch(block)).is_err() {
                 return;
             }
             first_line += lines;
@@ -242,17 +226,9 @@ fn read_blocks(paths: &[PathBuf], strict: bool, sender: &SyncSender<Read>) {
 /// Each head's label and class probabilities, from the probabilities of
 /// every head one after the other (as [`Scorer::score_into`] gives them).
 fn heads<'a>(model: &'a Model, flat: &'a [f64]) -> impl Iterator<Item = (&'a str, &'a [f64])> {
-    let mut rest = flat;
-    model.heads().iter().map(move |head| {
-        let (probabilities, tail) = rest.split_at(head.classes.len());
-        rest = tail;
-        let best = (0..probabilities.len()).fold(0, |b, i| {
-            if probabilities[i] > probabilities[b] {
-                i
-            } else {
-                b
-            }
-        });
-        (head.classes[best].as_str(), probabilities)
-    })
+    model
+        .heads()
+        .iter()
+        .zip(model.per_head(flat))
+        .map(|(head, probabilities)| (head.classes[best(probabilities)].as_str(), probabilities))
 }

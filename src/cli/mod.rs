@@ -227,7 +227,7 @@ pub fn classify_all<T: Send>(
     // previous batch; the bounded channel keeps memory flat.
     let strict = batch.strict;
     std::thread::scope(|scope| -> Result<()> {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<Read>(2);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Read<Vec<Article>>>(2);
         scope.spawn(move || read_batches(paths, strict, &sender));
         for message in receiver {
             match message {
@@ -293,27 +293,35 @@ pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 const MAX_WARNINGS: usize = 10;
 
 /// What the reader thread sends.
-enum Read {
-    /// Something noticed in an article that was read all the same.
+enum Read<T> {
+    /// Something noticed in the input that was read all the same.
     Warning(String),
-    Batch(Vec<Article>),
+    /// Input read: a batch of articles, a block of lines.
+    Batch(T),
     /// An unreadable article or path, skipped.
     Skipped(stance::Error),
-    /// The same with `--strict`: the run ends.
+    /// The same with `--strict` (or input that cannot be skipped): the run ends.
     Failed(stance::Error),
+}
+
+impl<T> Read<T> {
+    /// What to send about an unreadable article or path.
+    fn unreadable(err: stance::Error, strict: bool) -> Self {
+        match strict {
+            true => Read::Failed(err),
+            false => Read::Skipped(err),
+        }
+    }
 }
 
 /// Read every article under `paths` and send them in batches. Stops early
 /// when the receiver is gone (the run ended).
-fn read_batches(paths: &[PathBuf], strict: bool, sender: &std::sync::mpsc::SyncSender<Read>) {
-    let report = |err: stance::Error| {
-        let message = if strict {
-            Read::Failed(err)
-        } else {
-            Read::Skipped(err)
-        };
-        sender.send(message).is_ok() && !strict
-    };
+fn read_batches(
+    paths: &[PathBuf],
+    strict: bool,
+    sender: &std::sync::mpsc::SyncSender<Read<Vec<Article>>>,
+) {
+    let report = |err: stance::Error| sender.send(Read::unreadable(err, strict)).is_ok() && !strict;
     let mut pending: Vec<Article> = Vec::new();
     let mut pending_bytes = 0usize;
     for path in paths {

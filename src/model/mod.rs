@@ -189,14 +189,19 @@ pub struct Prediction {
 
 impl Prediction {
     pub fn best(&self) -> usize {
-        let mut best = 0;
-        for (i, p) in self.probabilities.iter().enumerate() {
-            if *p > self.probabilities[best] {
-                best = i;
-            }
-        }
-        best
+        best(&self.probabilities)
     }
+}
+
+/// The index of the largest probability or score (the first of equals).
+pub fn best(probabilities: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, p) in probabilities.iter().enumerate() {
+        if *p > probabilities[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 impl Model {
@@ -231,6 +236,16 @@ impl Model {
 
     pub fn heads(&self) -> &[HeadFile] {
         &self.file.heads
+    }
+
+    /// Each head's class probabilities, in head order, from every head's
+    /// one after the other (as [`Scorer::score_into`] gives them).
+    pub fn per_head<'a>(&'a self, flat: &'a [f64]) -> impl Iterator<Item = &'a [f64]> + 'a {
+        self.file.heads.iter().scan(flat, |rest, head| {
+            let (probabilities, tail) = rest.split_at(head.classes.len());
+            *rest = tail;
+            Some(probabilities)
+        })
     }
 
     pub fn head(&self, task: &str) -> Option<(usize, &HeadFile)> {
@@ -297,8 +312,10 @@ const MAX_ARENA: usize = 1 << 23;
 
 /// Scores raw sentences: analyze, vectorize, predict every head. Each
 /// distinct word is stemmed and looked up in the vocabulary once: after
-/// that, one lookup by the hash of the word gives all the model needs of it
-/// (a 64-bit hash, as vocabulary terms are looked up by; see [`Analyzer`]).
+/// that, one lookup by the word's 64-bit hash gives all the model needs of
+/// it, reading no memory outside the table. Two words with one hash would
+/// share an entry; vocabulary terms are looked up by 64-bit hash already,
+/// with the same negligible risk (about 10⁻⁸ for a million distinct words).
 pub struct Scorer<'m> {
     model: &'m Model,
     analyzer: Analyzer,
@@ -321,17 +338,10 @@ impl Scorer<'_> {
     pub fn score(&mut self, sentence: &str) -> Vec<Prediction> {
         let mut flat = Vec::new();
         self.score_into(sentence, &mut flat);
-        let mut rest = flat.as_slice();
         self.model
-            .file
-            .heads
-            .iter()
-            .map(|h| {
-                let (head, tail) = rest.split_at(h.classes.len());
-                rest = tail;
-                Prediction {
-                    probabilities: head.to_vec(),
-                }
+            .per_head(&flat)
+            .map(|probabilities| Prediction {
+                probabilities: probabilities.to_vec(),
             })
             .collect()
     }

@@ -303,20 +303,10 @@ impl Fitted {
                 for (&c, &v) in idx.iter().zip(val) {
                     scores.scaled_add(v, &self.weights.row(c as usize));
                 }
-                argmax(scores.as_slice().unwrap_or(&[]))
+                super::best(scores.as_slice().unwrap_or(&[]))
             })
             .collect()
     }
-}
-
-fn argmax(v: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if *x > v[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 /// Fit multinomial logistic regression on sparse rows, exactly, in their row

@@ -56,28 +56,28 @@ fn profile_table_and_csv_formats() {
     assert_eq!(jsonl.lines().count(), 5);
 }
 
+/// The columns of `classify`'s CSV with the built-in model (two heads).
+const CLASSIFY_HEADER: [&str; 12] = [
+    "article",
+    "outlet",
+    "sentence_index",
+    "sentence",
+    "label",
+    "p_conciliatory",
+    "p_hawkish",
+    "p_neutral",
+    "tone",
+    "p_tone_negative",
+    "p_tone_neutral",
+    "p_tone_positive",
+];
+
 #[test]
 fn classify_excludes_reader_comments_and_titles() {
     let out = stance(&["classify", "data/articles"]).assert_ok();
     let mut reader = csv::Reader::from_reader(out.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(
-        header,
-        [
-            "article",
-            "outlet",
-            "sentence_index",
-            "sentence",
-            "label",
-            "p_conciliatory",
-            "p_hawkish",
-            "p_neutral",
-            "tone",
-            "p_tone_negative",
-            "p_tone_neutral",
-            "p_tone_positive"
-        ]
-    );
+    assert_eq!(header, CLASSIFY_HEADER);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     for phrase in [
         "John Kerry is a fool",
@@ -585,20 +585,7 @@ fn classify_lines_scores_each_line_as_the_article_path_scores_its_sentences() {
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     assert_eq!(
         rows.headers().unwrap().iter().collect::<Vec<_>>(),
-        [
-            "article",
-            "outlet",
-            "sentence_index",
-            "sentence",
-            "label",
-            "p_conciliatory",
-            "p_hawkish",
-            "p_neutral",
-            "tone",
-            "p_tone_negative",
-            "p_tone_neutral",
-            "p_tone_positive"
-        ]
+        CLASSIFY_HEADER
     );
     let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(records.len(), sentences.len());
