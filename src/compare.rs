@@ -10,6 +10,7 @@
 //! trust. Everything random is drawn from a seeded generator, so the same
 //! input gives the same numbers.
 
+use crate::stats::{bootstrap, percentiles};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -94,36 +95,6 @@ pub struct Comparison {
     pub chi_square: Option<ChiSquare>,
     pub permutation: Option<Permutation>,
     pub pairwise: Vec<Pairwise>,
-}
-
-/// Draw `resamples` bootstrap replicates of `statistic` over `items`
-/// (resampled with replacement) and return the 2.5% and 97.5% percentiles.
-fn bootstrap<T>(
-    items: &[T],
-    resamples: usize,
-    rng: &mut ChaCha8Rng,
-    statistic: impl Fn(&[&T]) -> f64,
-) -> (f64, f64) {
-    let mut values = Vec::with_capacity(resamples);
-    let mut sample: Vec<&T> = Vec::with_capacity(items.len());
-    for _ in 0..resamples {
-        sample.clear();
-        for _ in 0..items.len() {
-            sample.push(&items[rng.random_range(0..items.len())]);
-        }
-        values.push(statistic(&sample));
-    }
-    percentiles(&mut values)
-}
-
-fn percentiles(values: &mut [f64]) -> (f64, f64) {
-    values.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        let pos = q * (values.len() - 1) as f64;
-        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-        values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
-    };
-    (at(0.025), at(0.975))
 }
 
 fn mean(values: &[f64]) -> f64 {

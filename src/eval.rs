@@ -2,6 +2,9 @@
 //! F1, accuracy, and macro-F1 as scikit-learn computes it (the mean of the
 //! per-class F1 scores; a class with no predictions and no support scores 0).
 
+use crate::stats::bootstrap;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,32 +40,15 @@ impl Metrics {
         for (&t, &p) in truth.iter().zip(predicted) {
             matrix[t][p] += 1;
         }
-        let n = truth.len();
-        let correct: usize = (0..k).map(|c| matrix[c][c]).sum();
-        let mut per_class = BTreeMap::new();
-        let mut f1_sum = 0.0;
-        for c in 0..k {
-            let tp = matrix[c][c] as f64;
-            let support: usize = matrix[c].iter().sum();
-            let predicted_c: usize = (0..k).map(|t| matrix[t][c]).sum();
-            let precision = ratio(tp, predicted_c as f64);
-            let recall = ratio(tp, support as f64);
-            let f1 = ratio(2.0 * precision * recall, precision + recall);
-            f1_sum += f1;
-            per_class.insert(
-                labels[c].clone(),
-                ClassScores {
-                    precision,
-                    recall,
-                    f1,
-                    support,
-                },
-            );
-        }
+        let per_class = labels
+            .iter()
+            .enumerate()
+            .map(|(c, label)| (label.clone(), class_scores(&matrix, c)))
+            .collect();
         Metrics {
-            n,
-            accuracy: ratio(correct as f64, n as f64),
-            macro_f1: if k == 0 { 0.0 } else { f1_sum / k as f64 },
+            n: truth.len(),
+            accuracy: accuracy_of(&matrix),
+            macro_f1: macro_f1_of(&matrix),
             per_class,
             confusion: Confusion {
                 labels: labels.to_vec(),
@@ -115,6 +101,97 @@ impl Metrics {
     }
 }
 
+/// 95% bootstrap intervals of a test score: the test sentences are
+/// resampled with replacement, so the interval says how much the score
+/// depends on which sentences happened to be in the test file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TestIntervals {
+    pub resamples: usize,
+    pub seed: u64,
+    /// 2.5% and 97.5% percentiles of the resampled accuracy.
+    pub accuracy: [f64; 2],
+    /// 2.5% and 97.5% percentiles of the resampled macro-F1.
+    pub macro_f1: [f64; 2],
+}
+
+impl TestIntervals {
+    /// Intervals for `truth` and `predicted` (indices of `n_classes` classes).
+    pub fn compute(
+        n_classes: usize,
+        truth: &[usize],
+        predicted: &[usize],
+        resamples: usize,
+        seed: u64,
+    ) -> TestIntervals {
+        let pairs: Vec<(usize, usize)> = truth
+            .iter()
+            .copied()
+            .zip(predicted.iter().copied())
+            .collect();
+        let confusion = |sample: &[&(usize, usize)]| {
+            let mut matrix = vec![vec![0usize; n_classes]; n_classes];
+            for &&(t, p) in sample {
+                matrix[t][p] += 1;
+            }
+            matrix
+        };
+        let interval = |statistic: fn(&[Vec<usize>]) -> f64| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let (low, high) = bootstrap(&pairs, resamples, &mut rng, |s| statistic(&confusion(s)));
+            [low, high]
+        };
+        TestIntervals {
+            resamples,
+            seed,
+            accuracy: interval(accuracy_of),
+            macro_f1: interval(macro_f1_of),
+        }
+    }
+
+    /// One line for terminals.
+    pub fn to_line(&self) -> String {
+        format!(
+            "95% intervals ({} bootstrap resamples of the sentences, seed {}): accuracy {:.3}-{:.3}, macro-F1 {:.3}-{:.3}\n",
+            self.resamples,
+            self.seed,
+            self.accuracy[0],
+            self.accuracy[1],
+            self.macro_f1[0],
+            self.macro_f1[1]
+        )
+    }
+}
+
+/// Per class of a confusion matrix (`matrix[true][predicted]`): precision,
+/// recall, F1 and support.
+fn class_scores(matrix: &[Vec<usize>], c: usize) -> ClassScores {
+    let tp = matrix[c][c] as f64;
+    let support: usize = matrix[c].iter().sum();
+    let predicted: usize = matrix.iter().map(|row| row[c]).sum();
+    let precision = ratio(tp, predicted as f64);
+    let recall = ratio(tp, support as f64);
+    ClassScores {
+        precision,
+        recall,
+        f1: ratio(2.0 * precision * recall, precision + recall),
+        support,
+    }
+}
+
+fn macro_f1_of(matrix: &[Vec<usize>]) -> f64 {
+    let k = matrix.len();
+    if k == 0 {
+        return 0.0;
+    }
+    (0..k).map(|c| class_scores(matrix, c).f1).sum::<f64>() / k as f64
+}
+
+fn accuracy_of(matrix: &[Vec<usize>]) -> f64 {
+    let n: usize = matrix.iter().flatten().sum();
+    let correct: usize = (0..matrix.len()).map(|c| matrix[c][c]).sum();
+    ratio(correct as f64, n as f64)
+}
+
 fn ratio(a: f64, b: f64) -> f64 {
     if b == 0.0 {
         0.0
@@ -161,6 +238,37 @@ mod tests {
             vec![vec![1, 1, 0], vec![0, 2, 0], vec![1, 0, 1]]
         );
         assert_eq!(m.per_class["b"].support, 2);
+    }
+
+    #[test]
+    fn test_intervals_match_the_binomial_spread_of_accuracy() {
+        // 400 sentences, 300 right: the accuracy's standard error is
+        // sqrt(0.75 · 0.25 / 400) = 0.0217, so the 95% interval is about
+        // 0.75 ± 0.042.
+        let truth: Vec<usize> = (0..400).map(|i| i % 3).collect();
+        let predicted: Vec<usize> = truth
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| if i % 4 == 0 { (t + 1) % 3 } else { t })
+            .collect();
+        let m = Metrics::compute(&["a", "b", "c"].map(String::from), &truth, &predicted);
+        assert_eq!(m.accuracy, 0.75);
+        let ci = TestIntervals::compute(3, &truth, &predicted, 4000, 1);
+        let [low, high] = ci.accuracy;
+        assert!(
+            (low - 0.708).abs() < 0.01 && (high - 0.792).abs() < 0.01,
+            "{ci:?}"
+        );
+        let [f1_low, f1_high] = ci.macro_f1;
+        assert!(f1_low < m.macro_f1 && m.macro_f1 < f1_high, "{ci:?}");
+        assert_eq!(TestIntervals::compute(3, &truth, &predicted, 4000, 1), ci);
+
+        // Every sentence right: every resample scores 1.
+        let perfect = TestIntervals::compute(3, &truth, &truth, 200, 1);
+        assert_eq!(
+            (perfect.accuracy, perfect.macro_f1),
+            ([1.0, 1.0], [1.0, 1.0])
+        );
     }
 
     #[test]

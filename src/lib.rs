@@ -20,5 +20,6 @@ pub mod output;
 pub mod profile;
 pub mod report;
 pub mod segment;
+pub mod stats;
 
 pub use error::{Error, Result};

@@ -6,7 +6,7 @@ use super::{load_model, Outcome};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use stance::error::Error;
-use stance::eval::Metrics;
+use stance::eval::{Metrics, TestIntervals};
 use stance::labels;
 use stance::model::train;
 use std::path::PathBuf;
@@ -32,6 +32,14 @@ pub struct EvalArgs {
     /// With --labels: which task's labels to cross-validate (`stance` or `tone`).
     #[arg(long, default_value = "stance", value_name = "TASK")]
     pub task: String,
+    /// With --test: bootstrap resamples of the test sentences for the 95%
+    /// intervals of accuracy and macro-F1.
+    #[arg(long, default_value_t = 2000, conflicts_with = "labels",
+          value_parser = clap::value_parser!(u64).range(100..=1_000_000))]
+    pub resamples: u64,
+    /// With --test: seed of the resampling (the same seed gives the same intervals).
+    #[arg(long, default_value_t = 20161012, conflicts_with = "labels")]
+    pub seed: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     #[command(flatten)]
@@ -56,13 +64,22 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .context("give --test FILE, or --labels FILE with --cv")?;
     let model = load_model(args.model.as_deref())?;
     // Every head whose label column the test file has.
-    let mut results: Vec<(String, Metrics)> = Vec::new();
+    let mut results: Vec<(String, Metrics, TestIntervals)> = Vec::new();
     for (h, head) in model.heads().iter().enumerate() {
         let column = column_of(&head.task);
         if !labels::has_column(test, column)? {
             continue;
         }
-        results.push((head.task.clone(), score_head(&model, h, test, column)?));
+        let (truth, predicted) = score_head(&model, h, test, column)?;
+        let metrics = Metrics::compute(&head.classes, &truth, &predicted);
+        let intervals = TestIntervals::compute(
+            head.classes.len(),
+            &truth,
+            &predicted,
+            args.resamples as usize,
+            args.seed,
+        );
+        results.push((head.task.clone(), metrics, intervals));
     }
     if results.is_empty() {
         bail!(Error::input(
@@ -72,22 +89,31 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     }
     match args.format {
         Format::Table => {
-            for (i, (task, m)) in results.iter().enumerate() {
+            for (i, (task, m, intervals)) in results.iter().enumerate() {
                 if results.len() > 1 {
                     outln!("{}{task}:", if i > 0 { "\n" } else { "" })?;
                 }
-                out!("{}", m.to_table())?;
+                let table = m.to_table();
+                // The intervals go under the headline, before the per-class table.
+                let (headline, rest) = table.split_once('\n').unwrap_or((&table, ""));
+                out!("{headline}\n{}{rest}", intervals.to_line())?;
             }
         }
         Format::Json => {
+            let head_value =
+                |m: &Metrics, intervals: &TestIntervals| -> Result<serde_json::Value> {
+                    let mut value = serde_json::to_value(m)?;
+                    value["intervals"] = serde_json::to_value(intervals)?;
+                    Ok(value)
+                };
             // The stance head's figures at the top level; every head under "heads".
-            let mut value = match results.iter().find(|(t, _)| t == stance::model::STANCE) {
-                Some((_, m)) => serde_json::to_value(m)?,
+            let mut value = match results.iter().find(|(t, _, _)| t == stance::model::STANCE) {
+                Some((_, m, intervals)) => head_value(m, intervals)?,
                 None => serde_json::json!({}),
             };
             let mut heads = serde_json::Map::new();
-            for (t, m) in &results {
-                heads.insert(t.clone(), serde_json::to_value(m)?);
+            for (t, m, intervals) in &results {
+                heads.insert(t.clone(), head_value(m, intervals)?);
             }
             value["heads"] = serde_json::Value::Object(heads);
             outln!("{}", serde_json::to_string_pretty(&value)?)?;
@@ -96,14 +122,15 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Score head `h` on the rows of `test` labeled in `column`. A stance test
-/// file must be labeled throughout; other heads use the rows that have a value.
+/// Score head `h` on the rows of `test` labeled in `column`: the true and
+/// the predicted class of each row. A stance test file must be labeled
+/// throughout; other heads use the rows that have a value.
 fn score_head(
     model: &stance::model::Model,
     h: usize,
     test: &std::path::Path,
     column: &str,
-) -> Result<Metrics> {
+) -> Result<(Vec<usize>, Vec<usize>)> {
     let head = &model.heads()[h];
     let file = labels::read(test, column)?;
     for w in &file.warnings {
@@ -144,7 +171,7 @@ fn score_head(
         .iter()
         .map(|r| scorer.score(&r.text)[h].best())
         .collect();
-    Ok(Metrics::compute(&head.classes, &truth, &predicted))
+    Ok((truth, predicted))
 }
 
 fn cross_validate(args: &EvalArgs) -> Result<Outcome> {

@@ -252,6 +252,10 @@ fn train_then_eval_and_classify_with_the_new_model() {
 
     let table = stance(&["eval", "--model", m, "--test", "data/labels.csv"]).assert_ok();
     assert!(table.contains("macro-F1") && table.contains("confusion"));
+    assert!(
+        table.contains("95% intervals (2000 bootstrap resamples of the sentences, seed 20161012)"),
+        "{table}"
+    );
 
     let out = stance(&[
         "classify",
@@ -618,4 +622,38 @@ fn classify_lines_counts_lines_across_blocks_of_a_large_input() {
         .collect();
     let expected: Vec<usize> = (0..n).filter(|i| i % 1000 != 999).collect();
     assert_eq!(indexes, expected);
+}
+
+#[test]
+fn eval_gives_bootstrap_intervals_that_bracket_the_scores_and_repeat_with_the_seed() {
+    let eval = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["eval", "--test", "data/labels.csv", "--format", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&stance(&args).assert_ok()).unwrap()
+    };
+    let v = eval(&["--resamples", "500"]);
+    for head in ["stance", "tone"] {
+        let h = &v["heads"][head];
+        assert_eq!(h["intervals"]["resamples"], 500);
+        assert_eq!(h["intervals"]["seed"], 20161012);
+        for metric in ["accuracy", "macro_f1"] {
+            let score = h[metric].as_f64().unwrap();
+            let [low, high] = [0, 1].map(|i| h["intervals"][metric][i].as_f64().unwrap());
+            assert!(
+                low <= score && score <= high && high - low < 0.2,
+                "{head} {metric}: {h}"
+            );
+        }
+    }
+    assert_eq!(v["intervals"], v["heads"]["stance"]["intervals"]);
+    assert_eq!(eval(&["--resamples", "500"]), v);
+    let other = eval(&["--resamples", "500", "--seed", "7"]);
+    assert_eq!(other["macro_f1"], v["macro_f1"]);
+    assert_ne!(other["intervals"], v["intervals"]);
+
+    // Usage errors exit with 2.
+    let err = stance(&["eval", "--test", "data/labels.csv", "--resamples", "10"]).assert_exit(2);
+    assert!(err.contains("--resamples"), "{err}");
+    let err = stance(&["eval", "--labels", "data/labels.csv", "--seed", "7"]).assert_exit(2);
+    assert!(err.contains("--seed") && err.contains("--labels"), "{err}");
 }
