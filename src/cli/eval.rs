@@ -9,7 +9,7 @@ use stance::error::Error;
 use stance::eval::{Metrics, TestIntervals};
 use stance::labels;
 use stance::model::train;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -40,6 +40,11 @@ pub struct EvalArgs {
     /// With --test: seed of the resampling (the same seed gives the same intervals).
     #[arg(long, default_value_t = 20161012, conflicts_with = "labels")]
     pub seed: u64,
+    /// With --test: also write every test row's prediction to this CSV
+    /// (atomically): line, task, label, predicted, probability (of the
+    /// predicted class), text. Sort or filter it to read the errors.
+    #[arg(long, value_name = "FILE", conflicts_with = "labels")]
+    pub predictions: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     #[command(flatten)]
@@ -62,15 +67,37 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .test
         .as_ref()
         .context("give --test FILE, or --labels FILE with --cv")?;
+    if let Some(path) = &args.predictions {
+        refuse_to_overwrite(path, test)?;
+    }
     let model = load_model(args.model.as_deref())?;
     // Every head whose label column the test file has.
     let mut results: Vec<(String, Metrics, TestIntervals)> = Vec::new();
+    let mut predictions = csv::Writer::from_writer(Vec::new());
+    predictions.write_record(["line", "task", "label", "predicted", "probability", "text"])?;
     for (h, head) in model.heads().iter().enumerate() {
         let column = column_of(&head.task);
         if !labels::has_column(test, column)? {
             continue;
         }
-        let (truth, predicted) = score_head(&model, h, test, column)?;
+        let scored = score_head(&model, h, test, column)?;
+        let truth: Vec<usize> = scored.iter().map(|s| s.truth).collect();
+        let predicted: Vec<usize> = scored.iter().map(|s| s.prediction.best()).collect();
+        for (s, &p) in scored.iter().zip(&predicted) {
+            predictions.write_record([
+                s.row
+                    .at
+                    .line
+                    .map(|l| l.to_string())
+                    .unwrap_or_default()
+                    .as_str(),
+                head.task.as_str(),
+                s.row.label.as_str(),
+                head.classes[p].as_str(),
+                format!("{:.6}", s.prediction.probabilities[p]).as_str(),
+                s.row.text.as_str(),
+            ])?;
+        }
         let metrics = Metrics::compute(&head.classes, &truth, &predicted);
         let intervals = TestIntervals::compute(
             head.classes.len(),
@@ -86,6 +113,12 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             stance::error::Location::line(test, 1),
             "missing `label` column (and no column for any other head of the model)"
         ));
+    }
+    if let Some(path) = &args.predictions {
+        let bytes = predictions
+            .into_inner()
+            .context("writing the predictions")?;
+        stance::output::write_atomically(path, &bytes)?;
     }
     match args.format {
         Format::Table => {
@@ -122,15 +155,36 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     Ok(Outcome::Done)
 }
 
-/// Score head `h` on the rows of `test` labeled in `column`: the true and
-/// the predicted class of each row. A stance test file must be labeled
-/// throughout; other heads use the rows that have a value.
+/// A predictions file must not replace the test file it is made from.
+fn refuse_to_overwrite(predictions: &Path, test: &Path) -> Result<()> {
+    let same = match (predictions.canonicalize(), test.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        bail!(
+            "--predictions {} is the test file itself: give another path (the labels are never overwritten)",
+            predictions.display()
+        );
+    }
+    Ok(())
+}
+
+/// One test row, its class index and the model's prediction.
+struct Scored {
+    row: labels::LabeledRow,
+    truth: usize,
+    prediction: stance::model::Prediction,
+}
+
+/// Score head `h` on the rows of `test` labeled in `column`. A stance test
+/// file must be labeled throughout; other heads use the rows that have a value.
 fn score_head(
     model: &stance::model::Model,
     h: usize,
-    test: &std::path::Path,
+    test: &Path,
     column: &str,
-) -> Result<(Vec<usize>, Vec<usize>)> {
+) -> Result<Vec<Scored>> {
     let head = &model.heads()[h];
     let file = labels::read(test, column)?;
     for w in &file.warnings {
@@ -151,9 +205,10 @@ fn score_head(
             test.display()
         );
     }
-    let mut truth = Vec::new();
-    for row in &file.rows {
-        let Some(k) = head.classes.iter().position(|c| *c == row.label) else {
+    let mut scorer = model.scorer();
+    let mut scored = Vec::with_capacity(file.rows.len());
+    for row in file.rows {
+        let Some(truth) = head.classes.iter().position(|c| *c == row.label) else {
             bail!(Error::input(
                 row.at.clone(),
                 format!(
@@ -163,15 +218,14 @@ fn score_head(
                 )
             ));
         };
-        truth.push(k);
+        let prediction = scorer.score(&row.text).swap_remove(h);
+        scored.push(Scored {
+            row,
+            truth,
+            prediction,
+        });
     }
-    let mut scorer = model.scorer();
-    let predicted: Vec<usize> = file
-        .rows
-        .iter()
-        .map(|r| scorer.score(&r.text)[h].best())
-        .collect();
-    Ok((truth, predicted))
+    Ok(scored)
 }
 
 fn cross_validate(args: &EvalArgs) -> Result<Outcome> {

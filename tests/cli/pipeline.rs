@@ -657,3 +657,69 @@ fn eval_gives_bootstrap_intervals_that_bracket_the_scores_and_repeat_with_the_se
     let err = stance(&["eval", "--labels", "data/labels.csv", "--seed", "7"]).assert_exit(2);
     assert!(err.contains("--seed") && err.contains("--labels"), "{err}");
 }
+
+#[test]
+fn eval_writes_each_prediction_beside_its_line_and_never_over_the_test_file() {
+    let dir = tempdir();
+    let path = dir.path().join("predictions.csv");
+    let p = path.to_str().unwrap();
+    let json = stance(&[
+        "eval",
+        "--test",
+        "data/labels.csv",
+        "--predictions",
+        p,
+        "--format",
+        "json",
+    ])
+    .assert_ok();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+
+    // The test file's texts by line, to check each prediction's line.
+    let mut labels = csv::Reader::from_path("data/labels.csv").unwrap();
+    let mut text_at = std::collections::HashMap::new();
+    for record in labels.records() {
+        let record = record.unwrap();
+        let line = record.position().unwrap().line();
+        text_at.insert(line.to_string(), record[0].to_string());
+    }
+    let mut predictions = csv::Reader::from_path(&path).unwrap();
+    assert_eq!(
+        predictions.headers().unwrap(),
+        vec!["line", "task", "label", "predicted", "probability", "text"]
+    );
+    let mut per_task: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for record in predictions.records() {
+        let r = record.unwrap();
+        assert_eq!(
+            text_at[&r[0]].split_whitespace().collect::<Vec<_>>(),
+            r[5].split_whitespace().collect::<Vec<_>>(),
+            "line {}",
+            &r[0]
+        );
+        let probability: f64 = r[4].parse().unwrap();
+        assert!(probability > 1.0 / 3.0 && probability <= 1.0, "{r:?}");
+        let (n, right) = per_task.entry(r[1].to_string()).or_default();
+        *n += 1;
+        *right += usize::from(r[2] == r[3]);
+    }
+    // Each head's rows, and its right answers, agree with its accuracy.
+    for task in ["stance", "tone"] {
+        let (n, right) = per_task[task];
+        assert_eq!(n, 807);
+        let accuracy = v["heads"][task]["accuracy"].as_f64().unwrap();
+        assert_eq!(right, (accuracy * 807.0).round() as usize, "{task}");
+    }
+
+    let before = std::fs::read("data/labels.csv").unwrap();
+    let err = stance(&[
+        "eval",
+        "--test",
+        "data/labels.csv",
+        "--predictions",
+        "./data/labels.csv",
+    ])
+    .assert_fails();
+    assert!(err.contains("is the test file itself"), "{err}");
+    assert_eq!(std::fs::read("data/labels.csv").unwrap(), before);
+}
