@@ -221,11 +221,12 @@ done
 grep -m1 -o '[0-9]* labeled sentences' "$tmp/stance_train_fixed.r1.stderr" | cut -d' ' -f1 \
   > "$PARTS/stance_train_rows.txt" || true
 "$STANCE" eval --model "$tmp/fomc-fixed.json" --test "$FOMC/test-5768.csv" --format json \
-  > "$PARTS/stance_eval_fixed.json"
+  --predictions "$PARTS/stance_pred_fixed.csv" > "$PARTS/stance_eval_fixed.json"
 
 log "train, fixed settings: scikit-learn (TfidfVectorizer 1-2 grams sublinear_tf + LogisticRegression C=10)"
 "${PYENV1[@]}" "$PY" "$HERE/reference.py" train --tool sklearn --train "$FOMC/train-5768.csv" \
-  --test "$FOMC/test-5768.csv" --model-out "$tmp/sklearn.pkl" --repeat "$REPEAT" > "$PARTS/sklearn_train.json"
+  --test "$FOMC/test-5768.csv" --model-out "$tmp/sklearn.pkl" --repeat "$REPEAT" \
+  --pred-out "$PARTS/sklearn_pred.json" > "$PARTS/sklearn_train.json"
 cat "$PARTS/sklearn_train.json" >&2
 log "train, fixed settings: scikit-learn with its default BLAS threads"
 "$PY" "$HERE/reference.py" train --tool sklearn --train "$FOMC/train-5768.csv" \
@@ -236,6 +237,7 @@ if [[ $HAVE_FT == 1 ]]; then
   log "train: fastText (supervised, 2 threads, wordNgrams 1, epoch 25)"
   if "$PY" "$HERE/reference.py" train --tool fasttext --train "$FOMC/train-5768.csv" \
       --test "$FOMC/test-5768.csv" --model-out "$tmp/fasttext.bin" --repeat "$REPEAT" \
+      --pred-out "$PARTS/fasttext_pred.json" \
       > "$tmp/fasttext_train.json" 2> "$tmp/fasttext_train.stderr"; then
     mv "$tmp/fasttext_train.json" "$PARTS/fasttext_train.json"
     cat "$PARTS/fasttext_train.json" >&2
@@ -254,7 +256,7 @@ if [[ $CV_SEARCH == 1 ]]; then
   grep -h -o 'trying [0-9]* settings with [0-9]*-fold' "$tmp/stance_train_cv.stdout" "$tmp/stance_train_cv.stderr" \
     | head -n 1 > "$PARTS/stance_cv_grid.txt" || true
   "$STANCE" eval --model "$tmp/fomc-default.json" --test "$FOMC/test-5768.csv" --format json \
-    > "$PARTS/stance_eval_cv.json"
+    --predictions "$PARTS/stance_pred_cv.csv" > "$PARTS/stance_eval_cv.json"
 fi
 
 # --- 1 + 2 with character n-grams: the same features in both tools ---------------
@@ -266,16 +268,18 @@ for r in $(seq "$REPEAT"); do
     --class-weight balanced
 done
 "$STANCE" eval --model "$tmp/fomc-chars.json" --test "$FOMC/test-5768.csv" --format json \
-  > "$PARTS/stance_eval_chars.json"
+  --predictions "$PARTS/stance_pred_chars.csv" > "$PARTS/stance_eval_chars.json"
 log "train, word + character n-grams: scikit-learn (FeatureUnion word 1-2 + char_wb 2-5, C=1, balanced)"
 "${PYENV1[@]}" "$PY" "$HERE/reference.py" train --tool sklearn-chars --train "$FOMC/train-5768.csv" \
   --test "$FOMC/test-5768.csv" --model-out "$tmp/sklearn-chars.pkl" --repeat "$REPEAT" \
+  --pred-out "$PARTS/sklearn_chars_pred.json" \
   > "$PARTS/sklearn_chars_train.json"
 cat "$PARTS/sklearn_chars_train.json" >&2
 if [[ $HAVE_FT == 1 ]]; then
   log "train, character n-grams: fastText (subwords minn 2, maxn 5)"
   "$PY" "$HERE/reference.py" train --tool fasttext-chars --train "$FOMC/train-5768.csv" \
     --test "$FOMC/test-5768.csv" --model-out "$tmp/fasttext-chars.bin" --repeat "$REPEAT" \
+    --pred-out "$PARTS/fasttext_chars_pred.json" \
     > "$PARTS/fasttext_chars_train.json"
   cat "$PARTS/fasttext_chars_train.json" >&2
 fi

@@ -4,8 +4,10 @@
 Subcommands (each prints one JSON object on stdout):
 
   train   --tool sklearn|fasttext --train CSV --test CSV --model-out PATH [--repeat N]
+          [--pred-out JSON]
           Fit on the training CSV (columns sentence,label), time the fit
-          (median of N fits), score macro-F1 on the test CSV, save the model.
+          (median of N fits), score macro-F1 on the test CSV, save the model
+          (and the test predictions).
   predict --tool sklearn|fasttext --model PATH --text TXT
           Read one sentence per line, time raw text -> class probabilities
           for every line, report the peak RSS of this process.
@@ -59,6 +61,14 @@ def macro_f1(truth, pred):
     return float(f1_score(truth, pred, average="macro"))
 
 
+def write_predictions(args, truth, pred):
+    """--pred-out: the test rows' true and predicted labels, in file order,
+    for the paired comparison of report.py."""
+    if args.pred_out:
+        with open(args.pred_out, "w", encoding="utf-8") as f:
+            json.dump({"truth": list(truth), "pred": [str(p) for p in pred]}, f)
+
+
 # --- scikit-learn -----------------------------------------------------------
 
 
@@ -93,6 +103,7 @@ def train_sklearn(args):
         pipe.fit(x_train, y_train)  # vectorizer fit + transform, then LR fit
         runs.append(time.perf_counter() - t0)
     pred = pipe.predict(x_test)
+    write_predictions(args, y_test, pred)
     with open(args.model_out, "wb") as f:
         pickle.dump(pipe, f, protocol=pickle.HIGHEST_PROTOCOL)
     return {
@@ -160,6 +171,7 @@ def train_fasttext(args):
         os.unlink(train_file)
     labels, _ = model.predict([ft_clean(x) for x in x_test], k=1)
     pred = [ls[0][len("__label__"):] for ls in labels]
+    write_predictions(args, y_test, pred)
     model.save_model(args.model_out)
     return {
         "tool": args.tool,
@@ -201,6 +213,7 @@ def main():
     t.add_argument("--test", required=True)
     t.add_argument("--model-out", required=True)
     t.add_argument("--repeat", type=int, default=1, help="fit this many times; report the median (the last model is kept)")
+    t.add_argument("--pred-out", help="write the test rows' true and predicted labels (JSON) here")
     r = sub.add_parser("predict")
     r.add_argument("--tool", choices=["sklearn", "sklearn-chars", "fasttext", "fasttext-chars"], required=True)
     r.add_argument("--model", required=True)

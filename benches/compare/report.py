@@ -7,9 +7,11 @@ Markdown table. Standard library only.
 """
 
 import argparse
+import csv
 import glob
 import json
 import os
+import random
 import re
 import statistics
 import sys
@@ -65,6 +67,68 @@ def predicted(parts, base):
     out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in rs)
     out["runs_predict_s"] = [r["predict_s"] for r in rs]
     return out
+
+
+def macro_f1(truth, pred):
+    """The mean of per-class F1 over the classes of truth and predictions
+    (scikit-learn's f1_score(average="macro"))."""
+    classes = sorted(set(truth) | set(pred))
+    total = 0.0
+    for c in classes:
+        tp = sum(1 for t, p in zip(truth, pred) if t == c and p == c)
+        n_pred = sum(1 for p in pred if p == c)
+        n_true = sum(1 for t in truth if t == c)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_true if n_true else 0.0
+        total += 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return total / len(classes) if classes else 0.0
+
+
+PAIRED_RESAMPLES = 2000
+PAIRED_SEED = 20161012
+
+
+def stance_predictions(parts, name, eval_name):
+    """stance's test predictions (`eval --predictions`), checked against the
+    macro-F1 that `stance eval` printed for them."""
+    path = os.path.join(parts, name)
+    if not os.path.exists(path):
+        return None
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["task"] == "stance"]
+    truth, pred = [r["label"] for r in rows], [r["predicted"] for r in rows]
+    printed = load(parts, eval_name)
+    if printed and abs(macro_f1(truth, pred) - printed["macro_f1"]) > 1e-9:
+        sys.exit(f"report.py: {name} gives macro-F1 {macro_f1(truth, pred)}, "
+                 f"but {eval_name} says {printed['macro_f1']}")
+    return truth, pred
+
+
+def paired_difference(ours, theirs):
+    """macro-F1 of ours minus theirs on the same test sentences, with the 95%
+    interval of that difference over bootstrap resamples of the sentences
+    (each resample scores both tools on the same sentences)."""
+    if not ours or not theirs:
+        return None
+    (truth, a), (truth_b, b) = ours, (theirs["truth"], theirs["pred"])
+    if truth != truth_b:
+        return "test rows differ"
+    rng = random.Random(PAIRED_SEED)
+    n = len(truth)
+    diffs = []
+    for _ in range(PAIRED_RESAMPLES):
+        idx = [rng.randrange(n) for _ in range(n)]
+        t = [truth[i] for i in idx]
+        diffs.append(macro_f1(t, [a[i] for i in idx]) - macro_f1(t, [b[i] for i in idx]))
+    diffs.sort()
+
+    def at(q):
+        pos = q * (len(diffs) - 1)
+        lo, hi = int(pos), min(int(pos) + 1, len(diffs) - 1)
+        return diffs[lo] + (diffs[hi] - diffs[lo]) * (pos - lo)
+
+    d = macro_f1(truth, a) - macro_f1(truth, b)
+    return f"{d:+.3f} ({at(0.025):+.3f} to {at(0.975):+.3f})"
 
 
 def fmt(v, kind):
@@ -288,6 +352,30 @@ def main():
             row(sec, "classify: peak RSS (MB)", st_cc["max_rss_kb"] / 1024, sk_cp and sk_cp["peak_rss_mb"],
                 ftc(ft_cp and ft_cp["peak_rss_mb"]), "mem")
 
+    # --- paired differences on the same test sentences ----------------------------
+    st_pf = stance_predictions(args.parts, "stance_pred_fixed.csv", "stance_eval_fixed.json")
+    st_pcv = stance_predictions(args.parts, "stance_pred_cv.csv", "stance_eval_cv.json")
+    st_pc = stance_predictions(args.parts, "stance_pred_chars.csv", "stance_eval_chars.json")
+    sk_p, sk_pc = P("sklearn_pred.json"), P("sklearn_chars_pred.json")
+    ft_p, ft_pc = P("fasttext_pred.json"), P("fasttext_chars_pred.json")
+    for name, preds in (("sklearn", sk_p), ("sklearn_chars", sk_pc), ("fasttext", ft_p), ("fasttext_chars", ft_pc)):
+        printed = P(f"{name}_train.json")
+        if preds and printed and abs(macro_f1(preds["truth"], preds["pred"]) - printed["macro_f1"]) > 1e-9:
+            sys.exit(f"report.py: {name}_pred.json disagrees with the macro-F1 of {name}_train.json")
+    if st_pf or st_pcv or st_pc:
+        n_test = len((st_pf or st_pcv or st_pc)[0])
+        sec = (
+            f"macro-F1 of stance minus the other tool's on the same {n_test} test-5768 sentences, "
+            f"with its 95% interval ({PAIRED_RESAMPLES} paired bootstrap resamples of the sentences)"
+        )
+        row(sec, "word 1–2 grams, fixed settings", None, paired_difference(st_pf, sk_p),
+            paired_difference(st_pf, ft_p) if ft_p else na_ft, "str")
+        if st_pcv:
+            row(sec, "stance CV-selected model; the others with word 1–2 grams, fixed settings", None,
+                paired_difference(st_pcv, sk_p), paired_difference(st_pcv, ft_p) if ft_p else na_ft, "str")
+        row(sec, "word + character n-grams (the tools' settings as in that section)", None,
+            paired_difference(st_pc, sk_pc), paired_difference(st_pc, ft_pc) if ft_pc else na_ft, "str")
+
     # --- big ---------------------------------------------------------------------
     big, prof = P("big.json"), P("stance_profile_big.time.json")
     if big and prof:
@@ -382,6 +470,8 @@ def main():
         f.write(md)
     raw = {}
     for name in sorted(os.listdir(args.parts)):
+        if name.endswith(".csv"):
+            continue  # per-sentence predictions: summarized in the table
         v = P(name)
         raw[name] = v
     derived = {
