@@ -96,7 +96,7 @@ pub(super) fn head_columns(model: &Model) -> Vec<(String, Vec<String>)> {
 
 pub fn run_classify(args: ClassifyArgs) -> Result<Outcome> {
     let model = load_model(args.common.model.as_deref())?;
-    let mut out = Output::open(args.common.out.as_deref())?;
+    let mut out = Output::open(args.common.out.as_deref(), &args.common.paths)?;
     let columns = head_columns(&model);
     let csv = args.format == RecordFormat::Csv;
     if csv {
@@ -255,7 +255,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     let heads = ProfileHeads::of(&model).context("the model has no stance head")?;
     let classes = &heads.classes;
     let tone_classes = heads.tone_classes();
-    let mut out = Output::open(args.common.out.as_deref())?;
+    let mut out = Output::open(args.common.out.as_deref(), &args.common.paths)?;
     let mut first = true;
     if args.format == ProfileFormat::Csv {
         let mut header: Vec<String> =

@@ -137,7 +137,10 @@ pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
 
 pub fn run(args: CompareArgs) -> Result<Outcome> {
     // Open the output first: a bad path fails before the work.
-    let mut out = Output::open(args.out.as_deref())?;
+    let mut out = Output::open(args.out.as_deref(), &args.group.paths)?;
+    if let Some(plot) = &args.plot {
+        super::refuse_input_as_output("--plot", plot, &args.group.paths)?;
+    }
     let grouped = group(&args.group, false)?;
     let c = &grouped.comparison;
     match args.format {

@@ -68,7 +68,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         .as_ref()
         .context("give --test FILE, or --labels FILE with --cv")?;
     if let Some(path) = &args.predictions {
-        refuse_to_overwrite(path, test)?;
+        super::refuse_input_as_output("--predictions", path, std::slice::from_ref(test))?;
     }
     let model = load_model(args.model.as_deref())?;
     // Every head whose label column the test file has.
@@ -153,21 +153,6 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Done)
-}
-
-/// A predictions file must not replace the test file it is made from.
-fn refuse_to_overwrite(predictions: &Path, test: &Path) -> Result<()> {
-    let same = match (predictions.canonicalize(), test.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same {
-        bail!(
-            "--predictions {} is the test file itself: give another path (the labels are never overwritten)",
-            predictions.display()
-        );
-    }
-    Ok(())
 }
 
 /// One test row, its class index and the model's prediction.

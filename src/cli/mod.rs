@@ -116,6 +116,26 @@ pub fn load_model(path: Option<&Path>) -> Result<Model> {
     })
 }
 
+/// Refuse to write `out` (given with `option`) when it is one of the
+/// `inputs`, however either path is spelled: the output would replace the
+/// labels or articles it was made from.
+pub fn refuse_input_as_output(option: &str, out: &Path, inputs: &[PathBuf]) -> Result<()> {
+    let Ok(target) = out.canonicalize() else {
+        return Ok(()); // not there yet: nothing to replace
+    };
+    if let Some(input) = inputs
+        .iter()
+        .find(|input| input.canonicalize().is_ok_and(|p| p == target))
+    {
+        anyhow::bail!(
+            "{option} {} is {}, an input of this command: writing it would replace what is being read; give another path",
+            out.display(),
+            input.display()
+        );
+    }
+    Ok(())
+}
+
 /// Where results go: standard output, or a file that appears only when
 /// the job succeeds.
 pub enum Output {
@@ -124,9 +144,14 @@ pub enum Output {
 }
 
 impl Output {
-    pub fn open(path: Option<&Path>) -> Result<Output> {
+    /// Standard output, or the file `path` (`--out`), which must not be one
+    /// of the `inputs`.
+    pub fn open(path: Option<&Path>, inputs: &[PathBuf]) -> Result<Output> {
         Ok(match path {
-            Some(p) => Output::File(AtomicFile::create(p)?),
+            Some(p) => {
+                refuse_input_as_output("--out", p, inputs)?;
+                Output::File(AtomicFile::create(p)?)
+            }
             None => Output::Stdout(std::io::BufWriter::new(std::io::stdout())),
         })
     }

@@ -22,6 +22,7 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> Result<Outcome> {
     // Fail on a bad destination before the work.
+    super::refuse_input_as_output("--out", &args.out, &args.group.paths)?;
     stance::output::AtomicFile::create(&args.out)?;
     let grouped = group(&args.group, true)?;
     let svg = chart::svg(&grouped.comparison)?;

@@ -2,7 +2,7 @@
 //! in a spreadsheet (uncertainty sampling).
 
 use super::{classify_all, load_model, outcome, Batch, Outcome};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use stance::labels;
 use stance::output::AtomicFile;
@@ -25,6 +25,9 @@ pub struct SuggestArgs {
     /// Where to write the CSV to fill in.
     #[arg(long, value_name = "FILE.csv")]
     pub out: PathBuf,
+    /// Replace FILE.csv if it exists (any labels filled into it are lost).
+    #[arg(long)]
+    pub force: bool,
     /// Label files whose sentences are already labeled and must not be suggested.
     #[arg(long = "labels", value_name = "FILE")]
     pub labels: Vec<PathBuf>,
@@ -104,7 +107,16 @@ pub fn run(args: SuggestArgs) -> Result<Outcome> {
         let file = labels::read(path, "label")?;
         labeled.extend(file.rows.iter().map(|r| labels::normalize_text(&r.text)));
     }
-    // Check the destination before the work, so a typo costs nothing.
+    // Check the destination before the work, so a typo costs nothing. A
+    // file of suggestions may hold labels someone has filled in.
+    let inputs: Vec<PathBuf> = args.paths.iter().chain(&args.labels).cloned().collect();
+    super::refuse_input_as_output("--out", &args.out, &inputs)?;
+    if args.out.exists() && !args.force {
+        bail!(
+            "{} exists, and labels filled into it would be lost: add them first (`stance labels add`), then pass --force to replace it, or choose another file",
+            args.out.display()
+        );
+    }
     let mut out = AtomicFile::create(&args.out)?;
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut order = 0;

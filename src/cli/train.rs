@@ -311,6 +311,9 @@ fn created() -> Result<String> {
 pub fn run(args: TrainArgs) -> Result<Outcome> {
     // Read before the slow part, so a bad value fails at once.
     let created = created()?;
+    // Not even with --force: a model written over a label file loses the labels.
+    let inputs: Vec<PathBuf> = args.labels.iter().chain(&args.articles).cloned().collect();
+    super::refuse_input_as_output("--out", &args.out, &inputs)?;
     if args.out.exists() && !args.force {
         bail!(
             "{} exists; pass --force to replace it (it is replaced only if training succeeds)",

@@ -388,3 +388,71 @@ fn sigint_during_training_keeps_the_previous_model() {
     assert!(temp_files(dir.path()).is_empty());
     assert!(!dir.path().join("m.md").exists(), "no model card either");
 }
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = tempdir();
+    let labels = dir.path().join("labels.csv");
+    std::fs::copy("data/labels.csv", &labels).unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::copy("data/articles/000_3191b3933acc13af.txt", &article).unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&labels, &link).unwrap();
+    let (l, a) = (labels.to_str().unwrap(), article.to_str().unwrap());
+    // The same files, spelled differently.
+    let l_again = format!("{}/./labels.csv", dir.path().display());
+    let (labels_before, article_before) = (
+        std::fs::read(&labels).unwrap(),
+        std::fs::read(&article).unwrap(),
+    );
+
+    let mut train = vec!["train", "--labels", l, "--force"];
+    train.extend_from_slice(QUICK_TRAIN);
+    for (args, out) in [
+        (train.clone(), l_again.as_str()),
+        (train.clone(), link.to_str().unwrap()),
+        (vec!["classify", a], a),
+        (vec!["profile", a], a),
+        (vec!["compare", a], a),
+        (vec!["report", a], a),
+        (vec!["suggest", a, "--labels", l], l),
+        (vec!["eval", "--test", l, "--predictions"], l),
+    ] {
+        let mut args = args;
+        if args[0] != "eval" {
+            args.push("--out");
+        }
+        args.push(out);
+        let err = stance(&args).assert_fails();
+        assert!(
+            err.contains("an input of this command") && err.contains("give another path"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&labels).unwrap(), labels_before);
+    assert_eq!(std::fs::read(&article).unwrap(), article_before);
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn suggest_keeps_a_file_of_suggestions_unless_forced() {
+    let dir = tempdir();
+    let todo = dir.path().join("todo.csv");
+    let t = todo.to_str().unwrap();
+    let suggest = |extra: &[&str]| {
+        let mut args = vec!["suggest", "data/articles", "--n", "3", "--out", t];
+        args.extend_from_slice(extra);
+        stance(&args)
+    };
+    suggest(&[]).assert_ok_stderr();
+    // Someone fills in a label.
+    let filled = std::fs::read_to_string(&todo)
+        .unwrap()
+        .replacen(",\n", ",hawkish\n", 1);
+    std::fs::write(&todo, &filled).unwrap();
+    let err = suggest(&[]).assert_fails();
+    assert!(err.contains("exists") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&todo).unwrap(), filled);
+    suggest(&["--force"]).assert_ok_stderr();
+    assert_ne!(std::fs::read_to_string(&todo).unwrap(), filled);
+}

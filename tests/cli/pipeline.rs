@@ -720,6 +720,6 @@ fn eval_writes_each_prediction_beside_its_line_and_never_over_the_test_file() {
         "./data/labels.csv",
     ])
     .assert_fails();
-    assert!(err.contains("is the test file itself"), "{err}");
+    assert!(err.contains("an input of this command"), "{err}");
     assert_eq!(std::fs::read("data/labels.csv").unwrap(), before);
 }
