@@ -47,6 +47,10 @@ pub struct EvalArgs {
     pub predictions: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// With --labels: no progress bar for the settings search of each outer
+    /// fold (it is shown only when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -251,7 +255,10 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
         opts.grid.size(),
         opts.folds
     );
+    let (bar, progress) = super::search_progress(args.quiet);
+    let opts = train::TrainOptions { progress, ..opts };
     let results = train::held_out(&ds, &outer, &opts)?;
+    bar.finish_and_clear();
     let mut truth = Vec::new();
     let mut predicted = Vec::new();
     let mut per_fold = Vec::new();

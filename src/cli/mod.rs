@@ -314,6 +314,31 @@ pub fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// A bar counting the fold fits of a cross-validated settings search, and
+/// the hook that moves it. It is drawn on stderr only when stderr is a
+/// terminal, and never with `quiet`; each search starts it afresh.
+pub fn search_progress(quiet: bool) -> (indicatif::ProgressBar, stance::model::train::Progress) {
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {pos}/{len} fold fits, about {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let hook = bar.clone();
+    let progress = stance::model::train::Progress::new(move |done, total| {
+        hook.set_length(total as u64);
+        if done == 0 {
+            hook.reset();
+        }
+        hook.set_position(hook.position().max(done as u64));
+    });
+    (bar, progress)
+}
+
 /// Warnings shown one by one; the rest are counted.
 const MAX_WARNINGS: usize = 10;
 

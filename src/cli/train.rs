@@ -28,6 +28,10 @@ pub struct TrainArgs {
     /// Replace MODEL if it exists.
     #[arg(long)]
     pub force: bool,
+    /// No progress bar for the cross-validated search (it is shown only
+    /// when stderr is a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
     /// Train with exactly the given settings (one value each of --alpha,
     /// --ngram-max, --char-ngrams, --negation-scope, --min-df and
     /// --class-weight), without the cross-validated search.
@@ -322,7 +326,9 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
     }
     // A destination that cannot be written fails now, not after training.
     drop(stance::output::AtomicFile::create(&args.out)?);
-    let opts = args.settings.options()?;
+    let mut opts = args.settings.options()?;
+    let (bar, progress) = super::search_progress(args.quiet);
+    opts.progress = progress;
     let tasks = tasks(&args)?;
     let mut trained: Vec<TrainedTask> = Vec::new();
     let mut files = Vec::new();
@@ -359,6 +365,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             task_opts.folds
         );
         let selection = train::select(&ds, &task_opts)?;
+        bar.finish_and_clear();
         trained.push(TrainedTask {
             task: task.clone(),
             ds,

@@ -256,6 +256,35 @@ impl Grid {
     }
 }
 
+/// Reports how far a cross-validated search is: called with the units done
+/// and their total (a unit: one feature setting fitted on one fold, for
+/// every alpha and class weighting), from any thread. A search starts by
+/// reporting 0 done.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>>);
+
+impl Progress {
+    pub fn new(report: impl Fn(usize, usize) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(report)))
+    }
+
+    fn report(&self, done: usize, total: usize) {
+        if let Some(report) = &self.0 {
+            report(done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(reported)"
+        } else {
+            "Progress(none)"
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
     pub grid: Grid,
@@ -270,6 +299,7 @@ pub struct TrainOptions {
     /// near ties, and the seed articles' held-out macro-F1 fell from 0.514 to
     /// 0.466.
     pub gradient_tolerance: f64,
+    pub progress: Progress,
 }
 
 impl Default for TrainOptions {
@@ -280,6 +310,7 @@ impl Default for TrainOptions {
             seed: 20161012,
             max_iterations: 2000,
             gradient_tolerance: 1e-5,
+            progress: Progress::default(),
         }
     }
 }
@@ -523,6 +554,9 @@ type Predictions = Vec<Vec<Vec<Vec<usize>>>>;
 fn cv_predictions(ds: &Dataset, folds: &[Vec<usize>], opts: &TrainOptions) -> Result<Predictions> {
     let settings = opts.grid.feature_settings();
     let k = ds.classes.len();
+    let total = folds.len() * settings.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    opts.progress.report(0, total);
     let per_fold: Vec<Result<Predictions>> = folds
         .par_iter()
         .map(|test| {
@@ -554,6 +588,8 @@ fn cv_predictions(ds: &Dataset, folds: &[Vec<usize>], opts: &TrainOptions) -> Re
                     by_weight.push(preds);
                 }
                 out.push(by_weight);
+                let done = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                opts.progress.report(done, total);
             }
             Ok(out)
         })
@@ -985,6 +1021,42 @@ mod tests {
         let plain = fit(&x, &y, 3, 0.5, ClassWeight::None, &tight()).unwrap();
         let diff = (&plain.weights - &ours.weights).mapv(f64::abs).sum();
         assert!(diff > 1e-2, "weighting changed nothing ({diff})");
+    }
+
+    #[test]
+    fn a_search_reports_every_fold_fit_from_zero_to_its_total() {
+        let rows: Vec<LabeledRow> = (0..30)
+            .map(|i| {
+                let (word, label) = [("talks", "x"), ("sanctions", "y"), ("weather", "z")][i % 3];
+                row(&format!("{word} sentence number {i}"), label, None)
+            })
+            .collect();
+        let ds = Dataset::from_rows(&rows, None).unwrap();
+        let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = reports.clone();
+        let mut opts = TrainOptions {
+            folds: 3,
+            progress: Progress::new(move |done, total| seen.lock().unwrap().push((done, total))),
+            ..TrainOptions::default()
+        };
+        opts.grid.alphas = vec![1.0];
+        opts.grid.ngram_max = vec![1, 2];
+        opts.grid.char_ngrams = vec![None];
+        opts.grid.min_df = vec![1];
+        opts.grid.class_weights = vec![ClassWeight::None];
+        select(&ds, &opts).unwrap();
+        // 3 folds × 2 feature settings, each reported once, after a 0.
+        let reports = reports.lock().unwrap();
+        assert_eq!(reports[0], (0, 6));
+        let mut done: Vec<usize> = reports
+            .iter()
+            .map(|&(d, t)| {
+                assert_eq!(t, 6);
+                d
+            })
+            .collect();
+        done.sort();
+        assert_eq!(done, (0..=6).collect::<Vec<_>>());
     }
 
     #[test]

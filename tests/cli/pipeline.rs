@@ -723,3 +723,38 @@ fn eval_writes_each_prediction_beside_its_line_and_never_over_the_test_file() {
     assert!(err.contains("an input of this command"), "{err}");
     assert_eq!(std::fs::read("data/labels.csv").unwrap(), before);
 }
+
+#[test]
+fn the_search_progress_bar_stays_off_stderr_that_is_not_a_terminal() {
+    let dir = tempdir();
+    let model = dir.path().join("m.json");
+    let m = model.to_str().unwrap();
+    let args = [
+        "train",
+        "--labels",
+        "data/labels.csv",
+        "--out",
+        m,
+        "--force",
+        "--alpha",
+        "1,0.3",
+        "--ngram-max",
+        "1",
+        "--char-ngrams",
+        "none",
+        "--min-df",
+        "1",
+        "--class-weight",
+        "none",
+    ];
+    let err = stance(&args).assert_ok_stderr();
+    assert!(
+        err.contains("trying 2 settings with 5-fold cross-validation"),
+        "{err}"
+    );
+    assert!(!err.contains("fold fits") && !err.contains('\r'), "{err}");
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let again = stance(&quiet).assert_ok_stderr();
+    assert_eq!(again, err, "--quiet changes nothing but the bar");
+}
