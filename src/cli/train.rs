@@ -15,7 +15,7 @@ use stance::model::{
 use stance::output::write_atomically;
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -312,12 +312,42 @@ fn created() -> Result<String> {
     Ok(humantime::format_rfc3339_seconds(time).to_string())
 }
 
+/// The model card goes beside the model, as `NAME.md`: it must be neither
+/// the model itself nor a file that is not a model card.
+fn check_card_path(out: &Path) -> Result<()> {
+    let card = card::path_for(out);
+    if card == out {
+        bail!(
+            "--out {}: the model card is written beside the model as NAME.md, so the model needs another name, such as {}",
+            out.display(),
+            out.with_extension("json").display()
+        );
+    }
+    if let Ok(text) = std::fs::read_to_string(&card) {
+        if !text.starts_with(card::TITLE) {
+            bail!(
+                "{} exists and is not a model card; the card of {} would replace it: move it, or give the model another name",
+                card.display(),
+                out.display()
+            );
+        }
+    } else if card.exists() {
+        bail!(
+            "{} exists and is not a model card (it cannot be read as text); the card of {} would replace it: move it, or give the model another name",
+            card.display(),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
 pub fn run(args: TrainArgs) -> Result<Outcome> {
     // Read before the slow part, so a bad value fails at once.
     let created = created()?;
     // Not even with --force: a model written over a label file loses the labels.
     let inputs: Vec<PathBuf> = args.labels.iter().chain(&args.articles).cloned().collect();
     super::refuse_input_as_output("--out", &args.out, &inputs)?;
+    check_card_path(&args.out)?;
     if args.out.exists() && !args.force {
         bail!(
             "{} exists; pass --force to replace it (it is replaced only if training succeeds)",

@@ -9,6 +9,9 @@ use std::fmt::Write;
 const TOP_TERMS: usize = 12;
 
 /// The card's path: the model's path with the extension `.md`.
+/// How every model card begins.
+pub const TITLE: &str = "# Model card: ";
+
 pub fn path_for(model: &std::path::Path) -> std::path::PathBuf {
     model.with_extension("md")
 }
@@ -21,7 +24,7 @@ pub fn render(file: &ModelFile, model_path: &str) -> String {
 }
 
 fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::Result {
-    writeln!(s, "# Model card: `{model_path}`\n")?;
+    writeln!(s, "{TITLE}`{model_path}`\n")?;
     writeln!(
         s,
         "Format `{}` version {}, created {}. Tokenizer `{}`, stemmer `{}`.\n",

@@ -456,3 +456,48 @@ fn suggest_keeps_a_file_of_suggestions_unless_forced() {
     suggest(&["--force"]).assert_ok_stderr();
     assert_ne!(std::fs::read_to_string(&todo).unwrap(), filled);
 }
+
+#[test]
+fn a_model_card_never_replaces_its_model_or_another_file() {
+    let dir = tempdir();
+    let train = |out: &Path, force: bool| {
+        let mut args = vec![
+            "train",
+            "--labels",
+            "data/labels.csv",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(QUICK_TRAIN);
+        if force {
+            args.push("--force");
+        }
+        stance(&args)
+    };
+    // `m.md` would be both the model and its card.
+    let err = train(&dir.path().join("m.md"), false).assert_fails();
+    assert!(
+        err.contains("needs another name, such as") && err.contains("m.json"),
+        "{err}"
+    );
+    assert!(!dir.path().join("m.md").exists());
+
+    // A file that is not a model card is kept, even with --force.
+    let notes = dir.path().join("notes.md");
+    std::fs::write(&notes, "# Notes\n\nnot a model card\n").unwrap();
+    let err = train(&dir.path().join("notes.json"), true).assert_fails();
+    assert!(err.contains("is not a model card"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "# Notes\n\nnot a model card\n"
+    );
+    assert!(!dir.path().join("notes.json").exists());
+
+    // A model's own card is replaced along with the model.
+    let model = dir.path().join("model.json");
+    train(&model, false).assert_ok();
+    train(&model, true).assert_ok();
+    let card = std::fs::read_to_string(dir.path().join("model.md")).unwrap();
+    assert!(card.starts_with("# Model card: "), "{card}");
+    assert!(temp_files(dir.path()).is_empty());
+}
