@@ -77,8 +77,15 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
     let model = load_model(args.model.as_deref())?;
     // Every head whose label column the test file has.
     let mut results: Vec<(String, Metrics, TestIntervals)> = Vec::new();
-    let mut predictions = csv::Writer::from_writer(Vec::new());
-    predictions.write_record(["line", "task", "label", "predicted", "probability", "text"])?;
+    // Built only when asked for: every test row's text, once per head.
+    let mut predictions = match &args.predictions {
+        Some(_) => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["line", "task", "label", "predicted", "probability", "text"])?;
+            Some(w)
+        }
+        None => None,
+    };
     for (h, head) in model.heads().iter().enumerate() {
         let column = column_of(&head.task);
         if !labels::has_column(test, column)? {
@@ -87,20 +94,19 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
         let scored = score_head(&model, h, test, column)?;
         let truth: Vec<usize> = scored.iter().map(|s| s.truth).collect();
         let predicted: Vec<usize> = scored.iter().map(|s| s.prediction.best()).collect();
-        for (s, &p) in scored.iter().zip(&predicted) {
-            predictions.write_record([
-                s.row
-                    .at
-                    .line
-                    .map(|l| l.to_string())
-                    .unwrap_or_default()
-                    .as_str(),
-                head.task.as_str(),
-                s.row.label.as_str(),
-                head.classes[p].as_str(),
-                format!("{:.6}", s.prediction.probabilities[p]).as_str(),
-                s.row.text.as_str(),
-            ])?;
+        if let Some(predictions) = predictions.as_mut() {
+            for (s, &p) in scored.iter().zip(&predicted) {
+                let line = s.row.at.line.map(|l| l.to_string()).unwrap_or_default();
+                let probability = format!("{:.6}", s.prediction.probabilities[p]);
+                predictions.write_record([
+                    line.as_str(),
+                    &head.task,
+                    &s.row.label,
+                    &head.classes[p],
+                    &probability,
+                    &s.row.text,
+                ])?;
+            }
         }
         let metrics = Metrics::compute(&head.classes, &truth, &predicted);
         let intervals = TestIntervals::compute(
@@ -118,7 +124,7 @@ pub fn run(args: EvalArgs) -> Result<Outcome> {
             "missing `label` column (and no column for any other head of the model)"
         ));
     }
-    if let Some(path) = &args.predictions {
+    if let (Some(path), Some(predictions)) = (&args.predictions, predictions) {
         let bytes = predictions
             .into_inner()
             .context("writing the predictions")?;

@@ -220,15 +220,7 @@ fn output_in_a_missing_directory() {
 fn train_with_bad_setting(setting: &[&str], code: i32) -> String {
     let dir = tempdir();
     let out = dir.path().join("m.json");
-    let mut args = vec![
-        "train",
-        "--labels",
-        "data/labels.csv",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(setting);
-    let err = stance(&args).assert_exit(code);
+    let err = stance(&train_args(out.to_str().unwrap(), setting)).assert_exit(code);
     assert_no_output(dir.path(), "m.json");
     err
 }

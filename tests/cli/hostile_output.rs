@@ -76,17 +76,7 @@ fn a_read_only_location_is_refused_with_advice() {
     let runs: Vec<Vec<&str>> = vec![
         vec!["classify", "data/articles", "--out", out.to_str().unwrap()],
         vec!["profile", "data/articles", "--out", out.to_str().unwrap()],
-        {
-            let mut args = vec![
-                "train",
-                "--labels",
-                "data/labels.csv",
-                "--out",
-                model.to_str().unwrap(),
-            ];
-            args.extend_from_slice(QUICK_TRAIN);
-            args
-        },
+        train_args(model.to_str().unwrap(), QUICK_TRAIN),
     ];
     for args in runs {
         let started = Instant::now();
@@ -461,14 +451,7 @@ fn suggest_keeps_a_file_of_suggestions_unless_forced() {
 fn a_model_card_never_replaces_its_model_or_another_file() {
     let dir = tempdir();
     let train = |out: &Path, force: bool| {
-        let mut args = vec![
-            "train",
-            "--labels",
-            "data/labels.csv",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(QUICK_TRAIN);
+        let mut args = train_args(out.to_str().unwrap(), QUICK_TRAIN);
         if force {
             args.push("--force");
         }

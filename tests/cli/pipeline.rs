@@ -729,31 +729,29 @@ fn the_search_progress_bar_stays_off_stderr_that_is_not_a_terminal() {
     let dir = tempdir();
     let model = dir.path().join("m.json");
     let m = model.to_str().unwrap();
-    let args = [
-        "train",
-        "--labels",
-        "data/labels.csv",
-        "--out",
+    let args = train_args(
         m,
-        "--force",
-        "--alpha",
-        "1,0.3",
-        "--ngram-max",
-        "1",
-        "--char-ngrams",
-        "none",
-        "--min-df",
-        "1",
-        "--class-weight",
-        "none",
-    ];
+        &[
+            "--force",
+            "--alpha",
+            "1,0.3",
+            "--ngram-max",
+            "1",
+            "--char-ngrams",
+            "none",
+            "--min-df",
+            "1",
+            "--class-weight",
+            "none",
+        ],
+    );
     let err = stance(&args).assert_ok_stderr();
     assert!(
         err.contains("trying 2 settings with 5-fold cross-validation"),
         "{err}"
     );
     assert!(!err.contains("fold fits") && !err.contains('\r'), "{err}");
-    let mut quiet = args.to_vec();
+    let mut quiet = args.clone();
     quiet.push("--quiet");
     let again = stance(&quiet).assert_ok_stderr();
     assert_eq!(again, err, "--quiet changes nothing but the bar");

@@ -64,6 +64,13 @@ impl Run {
     }
 }
 
+/// `stance train` on the bundled labels, writing `out`, with `extra` options.
+pub fn train_args<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["train", "--labels", "data/labels.csv", "--out", out];
+    args.extend_from_slice(extra);
+    args
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
