@@ -323,17 +323,10 @@ fn check_card_path(out: &Path) -> Result<()> {
             out.with_extension("json").display()
         );
     }
-    if let Ok(text) = std::fs::read_to_string(&card) {
-        if !text.starts_with(card::TITLE) {
-            bail!(
-                "{} exists and is not a model card; the card of {} would replace it: move it, or give the model another name",
-                card.display(),
-                out.display()
-            );
-        }
-    } else if card.exists() {
+    let is_a_card = |text: String| text.starts_with(card::TITLE);
+    if card.exists() && !std::fs::read_to_string(&card).is_ok_and(is_a_card) {
         bail!(
-            "{} exists and is not a model card (it cannot be read as text); the card of {} would replace it: move it, or give the model another name",
+            "{} exists and is not a model card; the card of {} would replace it: move it, or give the model another name",
             card.display(),
             out.display()
         );
