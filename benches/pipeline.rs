@@ -73,8 +73,8 @@ fn bench(c: &mut Criterion) {
             .iter()
             .map(|s| {
                 let (mut hashes, mut chars) = (Vec::new(), Vec::new());
-                analyzer.each_word_hash(s, |word, hash, negated| {
-                    hashes.push(model.tfidf.term_hash(hash, negated));
+                analyzer.each_word_hash(s, |word, hash, marks| {
+                    hashes.push(model.tfidf.term_hash(hash, marks.negated));
                     model.tfidf.word_char_columns(word, &mut chars);
                 });
                 let unigrams = hashes

@@ -16,7 +16,7 @@ fn main() {
         .expect("data/labels.csv has tone labels");
     let ds = Dataset::from_rows(&file.rows, None).expect("tone labels form a dataset");
     let opts = TrainOptions::default();
-    let outer = train::group_folds(&ds);
+    let outer = train::group_folds(&ds, None);
     let held_out = train::held_out(&ds, &outer, &opts).expect("cross-validation runs");
     let (mut truth, mut head) = (Vec::new(), Vec::new());
     for (_, t, p) in &held_out {

@@ -16,13 +16,27 @@ use std::hash::Hasher;
 
 /// A sentence's stems, and the words they came from (lower-cased, clitics
 /// dropped; "n't" gives the word `not`), one word per stem: character
-/// n-grams are taken from the words. `negated` marks the stems in the scope
-/// of a negation (see [`is_negation`]).
+/// n-grams are taken from the words. `marks` says, per stem, whether it is
+/// in the scope of a negation (see [`is_negation`]), inside a quotation, and
+/// whether punctuation separates it from the word before.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tokens {
     pub stems: Vec<String>,
     pub words: Vec<String>,
-    pub negated: Vec<bool>,
+    pub marks: Vec<Marks>,
+}
+
+/// Where a word stands in its sentence, beyond the word itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Marks {
+    /// In the scope of a negation: after "not", "no", "never"… up to the
+    /// next clause punctuation.
+    pub negated: bool,
+    /// Inside quotation marks (“…”, «…», "…").
+    pub quoted: bool,
+    /// Clause punctuation, a dash or a quotation mark stands between this
+    /// word and the one before (always true of the first word).
+    pub boundary: bool,
 }
 
 #[cfg(test)]
@@ -32,7 +46,7 @@ impl Tokens {
         let words: Vec<String> = words.map(String::from).collect();
         Tokens {
             stems: words.clone(),
-            negated: vec![false; words.len()],
+            marks: vec![Marks::default(); words.len()],
             words,
         }
     }
@@ -90,9 +104,14 @@ pub fn extend_hash(prefix: u64, next: u64) -> u64 {
 
 /// The hash of a vocabulary term ("a b" is the bigram of stems a and b).
 pub fn phrase_hash(term: &str) -> u64 {
-    let token_hash = |t: &str| match t.strip_prefix(NEGATED_MARK) {
-        Some(stem) => negated_hash(term_hash(stem)),
-        None => term_hash(t),
+    let token_hash = |t: &str| {
+        if let Some(stem) = t.strip_prefix(NEGATED_MARK) {
+            return negated_hash(term_hash(stem));
+        }
+        match crate::target::split_marked(t) {
+            Some((mark, stem)) => crate::target::marked_hash(mark, term_hash(stem)),
+            None => term_hash(t),
+        }
     };
     let mut tokens = term.split(' ');
     let first = token_hash(tokens.next().unwrap_or(""));
@@ -123,32 +142,30 @@ impl Analyzer {
     /// The stems of `text` with the words they came from.
     pub fn analyze_tokens(&mut self, text: &str) -> Tokens {
         let mut tokens = Tokens::default();
-        self.each_stem(text, |word, stem, negated| {
+        self.each_stem(text, |word, stem, marks| {
             tokens.words.push(word.to_string());
             tokens.stems.push(stem.to_string());
-            tokens.negated.push(negated);
+            tokens.marks.push(marks);
         });
         tokens
     }
 
-    /// Call `f` with every word of `text`, the hash of its stem and whether
-    /// it is in a negation's scope, in order.
-    pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64, bool)) {
-        self.each_stem(text, |word, stem, negated| {
-            f(word, term_hash(stem), negated)
-        });
+    /// Call `f` with every word of `text`, the hash of its stem and its
+    /// marks, in order.
+    pub fn each_word_hash(&mut self, text: &str, mut f: impl FnMut(&str, u64, Marks)) {
+        self.each_stem(text, |word, stem, marks| f(word, term_hash(stem), marks));
     }
 
-    /// Call `f` with every word of `text` (before stemming) and whether it is
-    /// in a negation's scope, in order.
-    pub fn each_word(&mut self, text: &str, f: impl FnMut(&str, bool)) {
+    /// Call `f` with every word of `text` (before stemming) and its marks,
+    /// in order.
+    pub fn each_word(&mut self, text: &str, f: impl FnMut(&str, Marks)) {
         each_word(&mut self.word, text, f);
     }
 
-    /// The hash of the stem of one word, as [`Analyzer::each_word`] gives
-    /// it (not remembered: callers that look words up again cache it).
-    pub fn stem_hash(&self, word: &str) -> u64 {
-        term_hash(&stem_word(&self.stemmer, word))
+    /// The stem of one word, as [`Analyzer::each_word`] gives it (not
+    /// remembered: callers that look words up again cache it).
+    pub fn stem(&self, word: &str) -> String {
+        stem_word(&self.stemmer, word)
     }
 
     /// The hashes of the stemmed tokens of `text`, into `out` (cleared first).
@@ -164,39 +181,91 @@ impl Analyzer {
         out
     }
 
-    /// Call `f` with every word of `text`, its stem and whether it is in a
-    /// negation's scope, in order.
-    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, bool)) {
+    /// Call `f` with every word of `text`, its stem and its marks, in order.
+    fn each_stem(&mut self, text: &str, mut f: impl FnMut(&str, &str, Marks)) {
         let (stemmer, stems) = (&self.stemmer, &mut self.stems);
-        each_word(&mut self.word, text, |word, negated| {
+        each_word(&mut self.word, text, |word, marks| {
             let stem = match stems.get(word) {
                 Some(stem) => stem,
                 None => stems
                     .entry(word.into())
                     .or_insert_with(|| stem_word(stemmer, word).into()),
             };
-            f(word, stem, negated);
+            f(word, stem, marks);
         });
     }
 }
 
+/// What the text between two words says: whether it holds clause
+/// punctuation (which ends a negation's scope), and whether it opens or
+/// closes a quotation.
+struct Gap {
+    clause: bool,
+    boundary: bool,
+    /// Some(true) after an opening mark, Some(false) after a closing one.
+    quote: Option<bool>,
+}
+
+fn read_gap(gap: &str, quoted: bool) -> Gap {
+    let mut g = Gap {
+        clause: false,
+        boundary: false,
+        quote: None,
+    };
+    // Most gaps are one space.
+    if gap == " " {
+        return g;
+    }
+    let mut inside = quoted;
+    for c in gap.chars() {
+        match c {
+            '.' | ',' | ';' | ':' | '!' | '?' => {
+                g.clause = true;
+                g.boundary = true;
+            }
+            '—' | '–' | '(' | ')' => g.boundary = true,
+            '“' | '«' | '„' => {
+                g.boundary = true;
+                inside = true;
+                g.quote = Some(true);
+            }
+            '”' | '»' => {
+                g.boundary = true;
+                inside = false;
+                g.quote = Some(false);
+            }
+            '"' => {
+                g.boundary = true;
+                inside = !inside;
+                g.quote = Some(inside);
+            }
+            _ => {}
+        }
+    }
+    g
+}
+
 /// Call `f` with every word of `text` (normalized into the scratch buffer
-/// `buf` when it is not plain lower-case ASCII) and whether it is in a
-/// negation's scope, in order.
-fn each_word(buf: &mut String, text: &str, mut f: impl FnMut(&str, bool)) {
+/// `buf` when it is not plain lower-case ASCII) and its marks, in order.
+fn each_word(buf: &mut String, text: &str, mut f: impl FnMut(&str, Marks)) {
     let mut rest = text;
     let mut in_scope = false;
+    let mut quoted = false;
+    let mut first = true;
     while let Some((raw, after)) = next_raw_token(rest) {
         // The text skipped before this token: clause punctuation there
-        // ends a negation's scope.
-        let gap = &rest[..raw.as_ptr() as usize - rest.as_ptr() as usize];
-        if in_scope
-            && gap
-                .bytes()
-                .any(|b| matches!(b, b'.' | b',' | b';' | b':' | b'!' | b'?'))
-        {
+        // ends a negation's scope; quotation marks open or close a quote.
+        let gap = read_gap(
+            &rest[..raw.as_ptr() as usize - rest.as_ptr() as usize],
+            quoted,
+        );
+        if gap.clause {
             in_scope = false;
         }
+        if let Some(q) = gap.quote {
+            quoted = q;
+        }
+        let boundary = std::mem::take(&mut first) || gap.boundary;
         rest = after;
         // Most tokens are plain lower-case ASCII words that normalizing
         // leaves as they are: use those as they stand.
@@ -209,14 +278,19 @@ fn each_word(buf: &mut String, text: &str, mut f: impl FnMut(&str, bool)) {
         } else {
             buf.trim_end_matches('.')
         };
+        let marks = |negated| Marks {
+            negated,
+            quoted,
+            boundary,
+        };
         if !word.is_empty() {
-            f(word, in_scope);
+            f(word, marks(in_scope));
             if is_negation(word) {
                 in_scope = true;
             }
         }
         if negated {
-            f("not", in_scope);
+            f("not", marks(in_scope));
             in_scope = true;
         }
     }
@@ -267,7 +341,7 @@ fn normalize(word: &mut String, raw: &str) -> bool {
     false
 }
 
-fn stem_word(stemmer: &Stemmer, word: &str) -> String {
+pub(crate) fn stem_word(stemmer: &Stemmer, word: &str) -> String {
     // Numbers and dotted abbreviations ("u.s", "a.m") are kept as written:
     // the stemmer would read the final "s" of "u.s" as a plural.
     if word.chars().any(|c| c.is_ascii_digit() || c == '.') {
@@ -504,12 +578,12 @@ mod tests {
         let scoped: Vec<&str> = t
             .words
             .iter()
-            .zip(&t.negated)
-            .filter(|(_, n)| **n)
+            .zip(&t.marks)
+            .filter(|(_, m)| m.negated)
             .map(|(w, _)| w.as_str())
             .collect();
         assert_eq!(scoped, ["want", "new", "sanctions", "again"]);
-        assert_eq!(t.negated.len(), t.stems.len());
+        assert_eq!(t.marks.len(), t.stems.len());
         assert_eq!(
             phrase_hash("¬sanction talk"),
             extend_hash(negated_hash(term_hash("sanction")), term_hash("talk"))

@@ -26,6 +26,9 @@ pub struct ArticleStats {
     pub sentences: usize,
     /// Sentence counts per stance class, in the model's class order.
     pub counts: Vec<usize>,
+    /// Estimated share of each stance class among the article's sentences
+    /// (see [`crate::profile::SharesMethod`]), in the same order.
+    pub shares: Vec<f64>,
     pub net_stance: Option<f64>,
     pub net_tone: Option<f64>,
 }
@@ -47,7 +50,8 @@ pub struct GroupSummary {
     pub shares: BTreeMap<String, f64>,
     /// Mean of the articles' net stance.
     pub net_stance: Option<Interval>,
-    /// Hawkish sentences over all sentences of the group.
+    /// The group's hawkish share: its articles' estimated hawkish shares
+    /// weighted by their sentences.
     pub hawkish_share: Option<Interval>,
     /// Mean of the articles' net tone, when the model has a tone head.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +90,8 @@ pub struct Pairwise {
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
     pub by: String,
+    /// How the articles' stance shares were estimated.
+    pub shares_method: crate::profile::SharesMethod,
     pub articles: usize,
     pub sentences: usize,
     pub resamples: usize,
@@ -146,10 +152,12 @@ fn table_of(
 }
 
 /// Compare the groups of `articles`. `classes` are the stance classes in the
-/// order of each article's `counts`.
+/// order of each article's `counts`; `shares_method` says how the articles'
+/// `shares` were estimated.
 pub fn compare(
     articles: &[ArticleStats],
     classes: &[String],
+    shares_method: crate::profile::SharesMethod,
     by: &str,
     resamples: usize,
     seed: u64,
@@ -169,18 +177,25 @@ pub fn compare(
             .enumerate()
             .map(|(c, label)| (label.clone(), members.iter().map(|a| a.counts[c]).sum()))
             .collect();
-        let shares = counts
+        // The group's share of a class: its articles' estimated shares
+        // weighted by their sentences (with counted shares, the counts over
+        // the sentences).
+        let pooled_share = |s: &[&&ArticleStats], c: usize| {
+            let total: usize = s.iter().map(|a| a.sentences).sum();
+            if total == 0 {
+                0.0
+            } else {
+                s.iter()
+                    .map(|a| a.shares[c] * a.sentences as f64)
+                    .sum::<f64>()
+                    / total as f64
+            }
+        };
+        let refs: Vec<&&ArticleStats> = members.iter().collect();
+        let shares = classes
             .iter()
-            .map(|(l, &n)| {
-                (
-                    l.clone(),
-                    if sentences == 0 {
-                        0.0
-                    } else {
-                        n as f64 / sentences as f64
-                    },
-                )
-            })
+            .enumerate()
+            .map(|(c, l)| (l.clone(), pooled_share(&refs, c)))
             .collect();
         let single = members.len() == 1;
         let interval_of = |values: Vec<f64>, rng: &mut ChaCha8Rng| -> Interval {
@@ -206,14 +221,7 @@ pub fn compare(
         let tone_values: Option<Vec<f64>> = members.iter().map(|a| a.net_tone).collect();
         let net_tone = tone_values.map(|v| interval_of(v, &mut rng));
         let hawkish_share = hawkish.map(|h| {
-            let ratio = |s: &[&&ArticleStats]| {
-                let total: usize = s.iter().map(|a| a.sentences).sum();
-                if total == 0 {
-                    0.0
-                } else {
-                    s.iter().map(|a| a.counts[h]).sum::<usize>() as f64 / total as f64
-                }
-            };
+            let ratio = |s: &[&&ArticleStats]| pooled_share(s, h);
             let all: Vec<&ArticleStats> = members.clone();
             let estimate = ratio(&all.iter().collect::<Vec<_>>());
             if single {
@@ -329,6 +337,7 @@ pub fn compare(
     }
     Comparison {
         by: by.to_string(),
+        shares_method,
         articles: articles.len(),
         sentences: articles.iter().map(|a| a.sentences).sum(),
         resamples,
@@ -370,6 +379,7 @@ mod tests {
             group: group.into(),
             sentences: n,
             counts: counts.to_vec(),
+            shares: counts.iter().map(|&c| c as f64 / n as f64).collect(),
             // classes: conciliatory, hawkish, neutral
             net_stance: Some((counts[1] as f64 - counts[0] as f64) / n as f64),
             net_tone: None,
@@ -405,7 +415,14 @@ mod tests {
             article("b2", "B", [7, 2, 1]),
             article("c1", "C", [3, 3, 4]),
         ];
-        let c = compare(&articles, &classes(), "outlet", 500, 7);
+        let c = compare(
+            &articles,
+            &classes(),
+            crate::profile::SharesMethod::Count,
+            "outlet",
+            500,
+            7,
+        );
         assert_eq!(c.groups.len(), 3);
         let a = &c.groups[0];
         let net = a.net_stance.as_ref().unwrap();
@@ -442,7 +459,14 @@ mod tests {
         let perm = c.permutation.as_ref().unwrap();
         assert!(perm.p_value > 0.0 && perm.p_value <= 1.0);
         // Deterministic for a seed.
-        let again = compare(&articles, &classes(), "outlet", 500, 7);
+        let again = compare(
+            &articles,
+            &classes(),
+            crate::profile::SharesMethod::Count,
+            "outlet",
+            500,
+            7,
+        );
         assert_eq!(again.groups[0].net_stance, c.groups[0].net_stance);
         assert_eq!(again.permutation.unwrap().p_value, perm.p_value);
     }
@@ -458,7 +482,14 @@ mod tests {
                 )
             })
             .collect();
-        let c = compare(&articles, &classes(), "outlet", 300, 1);
+        let c = compare(
+            &articles,
+            &classes(),
+            crate::profile::SharesMethod::Count,
+            "outlet",
+            300,
+            1,
+        );
         assert!(c.chi_square.as_ref().unwrap().statistic.abs() < 1e-12);
         assert_eq!(c.permutation.unwrap().p_value, 1.0);
     }

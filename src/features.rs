@@ -13,7 +13,8 @@
 //!
 //! Fitting returns a [`Tfidf`]; transforming gives sparse rows only.
 
-use crate::analyze::{Analyzer, Tokens};
+use crate::analyze::{Analyzer, Marks, Tokens};
+use crate::target::{Kind, Matcher, TargetSettings, Term};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -36,6 +37,10 @@ pub struct TfidfSettings {
     /// `¬want`, `¬sanction`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub negation_scope: bool,
+    /// Terms of stance toward a target: words near its mentions, speakers'
+    /// sides, quoted words (see [`crate::target`]); none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetSettings>,
 }
 
 impl TfidfSettings {
@@ -46,10 +51,15 @@ impl TfidfSettings {
             None => format!("word 1-{} grams", self.ngram_max),
             Some([lo, hi]) => format!("word 1-{} + char {lo}-{hi} grams", self.ngram_max),
         };
-        match self.negation_scope {
+        let mut out = match self.negation_scope {
             true => format!("{words}, negation scope marked"),
             false => words,
+        };
+        if let Some(target) = &self.target {
+            out.push_str(", ");
+            out.push_str(&target.describe());
         }
+        out
     }
 }
 
@@ -68,6 +78,7 @@ impl Default for TfidfSettings {
             sublinear_tf: true,
             char_ngrams: None,
             negation_scope: false,
+            target: None,
         }
     }
 }
@@ -86,6 +97,8 @@ pub struct Tfidf {
     hashed: rustc_hash::FxHashMap<u64, u32>,
     /// Columns below this hold character n-grams.
     char_columns: u32,
+    /// The target lexicon, ready to match, when the settings have one.
+    matcher: Option<Matcher>,
 }
 
 /// Scratch space for [`Tfidf::row_from_hashes`], reused between sentences.
@@ -199,20 +212,47 @@ pub fn char_ngrams(word: &str, lo: usize, hi: usize, mut f: impl FnMut(&str)) {
 
 /// All terms of a sentence: word n-grams (of marked stems in a negation's
 /// scope, with negation scope marking), then marked character n-grams.
-fn terms_of(settings: &TfidfSettings, tokens: &Tokens, terms: &mut Vec<String>) {
+fn terms_of(
+    settings: &TfidfSettings,
+    matcher: Option<&Matcher>,
+    tokens: &Tokens,
+    terms: &mut Vec<String>,
+) {
     if settings.negation_scope {
         let marked: Vec<String> = tokens
             .stems
             .iter()
             .enumerate()
-            .map(|(i, stem)| match tokens.negated.get(i) {
-                Some(true) => format!("{}{stem}", crate::analyze::NEGATED_MARK),
+            .map(|(i, stem)| match tokens.marks.get(i) {
+                Some(Marks { negated: true, .. }) => {
+                    format!("{}{stem}", crate::analyze::NEGATED_MARK)
+                }
                 _ => stem.clone(),
             })
             .collect();
         ngrams(&marked, settings.ngram_max, terms);
     } else {
         ngrams(&tokens.stems, settings.ngram_max, terms);
+    }
+    if let Some(matcher) = matcher {
+        let kinds: Vec<Kind> = tokens
+            .words
+            .iter()
+            .zip(&tokens.stems)
+            .map(|(w, s)| matcher.kind(w, s))
+            .collect();
+        let stems = &tokens.stems;
+        matcher.terms(&kinds, &tokens.marks, |term| {
+            terms.push(match term {
+                Term::Mention => crate::target::NEAR_MARK.to_string(),
+                Term::Near(i) => format!("{}{}", crate::target::NEAR_MARK, stems[i]),
+                Term::Quoted(i) => format!("{}{}", crate::target::QUOTE_MARK, stems[i]),
+                Term::Speaker(side, _) => crate::target::speaker_flag(side).to_string(),
+            });
+            if let Term::Speaker(side, v) = term {
+                terms.push(format!("{}{}", crate::target::speaker_mark(side), stems[v]));
+            }
+        });
     }
     if let Some([lo, hi]) = settings.char_ngrams {
         for word in &tokens.words {
@@ -245,8 +285,9 @@ impl Tfidf {
     pub fn fit(settings: &TfidfSettings, docs: &[Tokens]) -> Tfidf {
         let mut df: HashMap<String, (usize, usize)> = HashMap::new(); // term → (df, total count)
         let mut terms = Vec::new();
+        let matcher = settings.target.as_ref().map(Matcher::new);
         for tokens in docs {
-            terms_of(settings, tokens, &mut terms);
+            terms_of(settings, matcher.as_ref(), tokens, &mut terms);
             terms.sort_unstable();
             let mut k = 0;
             while k < terms.len() {
@@ -293,6 +334,7 @@ impl Tfidf {
                 .or_insert(i as u32);
         }
         Tfidf {
+            matcher: settings.target.as_ref().map(Matcher::new),
             settings,
             vocabulary,
             idf,
@@ -309,6 +351,52 @@ impl Tfidf {
             true => crate::analyze::negated_hash(stem_hash),
             false => stem_hash,
         }
+    }
+
+    /// What a word and its stem are to the model's target lexicon (0
+    /// without one).
+    pub fn word_kind(&self, word: &str, stem: &str) -> Kind {
+        self.matcher.as_ref().map_or(0, |m| m.kind(word, stem))
+    }
+
+    /// True when rows have target terms.
+    pub fn has_target_terms(&self) -> bool {
+        self.matcher.is_some()
+    }
+
+    /// The columns of a sentence's target terms, once per occurrence, into
+    /// `out` (appended), from its words' stem hashes (unmarked by
+    /// negation), kinds ([`Matcher::kind`]) and marks: the columns of the
+    /// terms [`Tfidf::row`] makes for them.
+    pub fn target_columns(
+        &self,
+        stems: &[u64],
+        kinds: &[Kind],
+        marks: &[Marks],
+        out: &mut Vec<u32>,
+    ) {
+        let Some(matcher) = &self.matcher else {
+            return;
+        };
+        use crate::target::{marked_hash, speaker_flag, speaker_mark, NEAR_MARK, QUOTE_MARK};
+        let mut near = [0u8; 4];
+        let near: &str = NEAR_MARK.encode_utf8(&mut near);
+        let mut quote = [0u8; 4];
+        let quote: &str = QUOTE_MARK.encode_utf8(&mut quote);
+        let mut push = |hash: u64| {
+            if let Some(&col) = self.hashed.get(&hash) {
+                out.push(col);
+            }
+        };
+        matcher.terms(kinds, marks, |term| match term {
+            Term::Mention => push(crate::analyze::term_hash(near)),
+            Term::Near(i) => push(marked_hash(near, stems[i])),
+            Term::Quoted(i) => push(marked_hash(quote, stems[i])),
+            Term::Speaker(side, v) => {
+                push(crate::analyze::term_hash(speaker_flag(side)));
+                push(marked_hash(speaker_mark(side), stems[v]));
+            }
+        });
     }
 
     /// True when rows have character n-gram columns.
@@ -347,7 +435,7 @@ impl Tfidf {
     /// The TF-IDF row of one tokenized sentence: sorted column indices and
     /// L2-normalized weights. `terms` is scratch space reused between calls.
     pub fn row(&self, tokens: &Tokens, terms: &mut Vec<String>) -> (Vec<u32>, Vec<f64>) {
-        terms_of(&self.settings, tokens, terms);
+        terms_of(&self.settings, self.matcher.as_ref(), tokens, terms);
         let mut counts: BTreeMap<u32, f64> = BTreeMap::new();
         for term in terms.iter() {
             if let Some(&col) = self.index().get(term) {
@@ -386,10 +474,10 @@ impl Tfidf {
         &self,
         hashes: &[u64],
         unigrams: &[u32],
-        char_columns: &[u32],
+        other_columns: &[u32],
         buf: &mut RowBuffer,
     ) {
-        self.count_terms(hashes, unigrams, char_columns, buf);
+        self.count_terms(hashes, unigrams, other_columns, buf);
         let mut values = std::mem::take(&mut buf.values);
         values.clear();
         self.each_term(buf, |col, tf| values.push(tf * self.idf[col as usize]));
@@ -399,12 +487,14 @@ impl Tfidf {
 
     /// The first half of [`Tfidf::row_from_hashes`]: the sentence's columns
     /// into `buf.indices`, in order of first occurrence, and their counts
-    /// into `buf`, for [`Tfidf::each_term`].
+    /// into `buf`, for [`Tfidf::each_term`]. `other_columns` are the columns
+    /// of the sentence's terms that are not word n-grams (character n-grams,
+    /// target terms), counted as they are.
     pub fn count_terms(
         &self,
         hashes: &[u64],
         unigrams: &[u32],
-        char_columns: &[u32],
+        other_columns: &[u32],
         buf: &mut RowBuffer,
     ) {
         debug_assert_eq!(hashes.len(), unigrams.len());
@@ -420,7 +510,7 @@ impl Tfidf {
             }
             *c += 1;
         };
-        char_columns.iter().for_each(|&col| count(col));
+        other_columns.iter().for_each(|&col| count(col));
         for (start, &col) in unigrams.iter().enumerate() {
             if col != NO_COLUMN {
                 count(col);
@@ -514,6 +604,7 @@ mod tests {
             sublinear_tf: false,
             char_ngrams: None,
             negation_scope: false,
+            target: None,
         };
         let d = docs(&["a b", "a c", "a a d"]);
         let tfidf = Tfidf::fit(&settings, &d);
@@ -563,6 +654,7 @@ mod tests {
                 sublinear_tf: true,
                 char_ngrams: None,
                 negation_scope: false,
+                target: None,
             },
             &d,
         );
@@ -575,6 +667,7 @@ mod tests {
                 sublinear_tf: true,
                 char_ngrams: None,
                 negation_scope: false,
+                target: None,
             },
             &d,
         );
@@ -587,25 +680,37 @@ mod tests {
         let texts = [
             "Russia’s talks didn't resume, Lavrov said.",
             "Talks resume; Russia talks and talks.",
+            "“We will not retaliate,” said Putin, according to the Kremlin.",
             "Nothing known here",
         ];
-        let docs: Vec<Tokens> = texts[..2]
+        let docs: Vec<Tokens> = texts[..3]
             .iter()
             .map(|t| analyzer.analyze_tokens(t))
             .collect();
-        for (ngram_max, char_ngrams, negation_scope) in [
-            (1, None, false),
-            (2, None, false),
-            (3, None, false),
-            (2, Some([2, 5]), false),
-            (2, None, true),
-            (3, Some([1, 3]), true),
+        let target = |window, speakers| {
+            Some(TargetSettings {
+                lexicon: crate::target::Lexicon::russia(),
+                window,
+                speakers,
+            })
+        };
+        for (ngram_max, char_ngrams, negation_scope, target) in [
+            (1, None, false, None),
+            (2, None, false, None),
+            (3, None, false, None),
+            (2, Some([2, 5]), false, None),
+            (2, None, true, None),
+            (3, Some([1, 3]), true, None),
+            (2, None, false, target(3, false)),
+            (1, None, false, target(0, true)),
+            (2, Some([2, 5]), true, target(4, true)),
         ] {
             let tfidf = Tfidf::fit(
                 &TfidfSettings {
                     ngram_max,
                     char_ngrams,
                     negation_scope,
+                    target: target.clone(),
                     ..TfidfSettings::default()
                 },
                 &docs,
@@ -613,22 +718,42 @@ mod tests {
             if negation_scope {
                 assert!(tfidf.vocabulary.iter().any(|t| t.starts_with("¬resum")));
             }
+            if let Some(t) = &target {
+                let has = |term: &str| tfidf.vocabulary.iter().any(|v| v == term);
+                assert_eq!(has("@talk"), t.window > 0);
+                assert_eq!(has("§target:said") && has("»retali"), t.speakers);
+            }
             let mut buf = RowBuffer::default();
             let mut hashes = Vec::new();
-            let mut chars = Vec::new();
+            let (mut stems, mut kinds, mut marks) = (Vec::new(), Vec::new(), Vec::new());
+            let mut other = Vec::new();
             let mut terms = Vec::new();
             for t in texts {
                 hashes.clear();
-                chars.clear();
-                analyzer.each_word_hash(t, |word, hash, negated| {
-                    hashes.push(tfidf.term_hash(hash, negated));
-                    tfidf.word_char_columns(word, &mut chars);
+                other.clear();
+                stems.clear();
+                marks.clear();
+                analyzer.each_word_hash(t, |word, hash, m| {
+                    hashes.push(tfidf.term_hash(hash, m.negated));
+                    stems.push(hash);
+                    marks.push(m);
+                    tfidf.word_char_columns(word, &mut other);
                 });
+                let tokens = analyzer.analyze_tokens(t);
+                kinds.clear();
+                kinds.extend(
+                    tokens
+                        .words
+                        .iter()
+                        .zip(&tokens.stems)
+                        .map(|(w, s)| tfidf.word_kind(w, s)),
+                );
+                tfidf.target_columns(&stems, &kinds, &marks, &mut other);
                 let unigrams: Vec<u32> = hashes.iter().map(|&h| tfidf.unigram_column(h)).collect();
-                tfidf.row_from_hashes(&hashes, &unigrams, &chars, &mut buf);
-                let (idx, val) = tfidf.row(&analyzer.analyze_tokens(t), &mut terms);
+                tfidf.row_from_hashes(&hashes, &unigrams, &other, &mut buf);
+                let (idx, val) = tfidf.row(&tokens, &mut terms);
                 let (hashed_idx, hashed_val) = sorted_row(&buf);
-                assert_eq!(hashed_idx, idx);
+                assert_eq!(hashed_idx, idx, "{t}");
                 for (a, b) in hashed_val.iter().zip(&val) {
                     assert!((a - b).abs() < 1e-12);
                 }

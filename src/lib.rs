@@ -21,5 +21,6 @@ pub mod profile;
 pub mod report;
 pub mod segment;
 pub mod stats;
+pub mod target;
 
 pub use error::{Error, Result};

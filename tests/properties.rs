@@ -122,7 +122,7 @@ proptest! {
         let c = profile::classify(&mut m.scorer(), m, article(0, cleaned.body));
         let (h, stance) = m.head("stance").expect("a stance head");
         let tone = m.head("tone").map(|(t, head)| (t, head.classes.as_slice()));
-        let p = profile::profile(&c, &stance.classes, h, tone);
+        let p = profile::profile(&c, &stance.classes, h, tone, None);
         prop_assert_eq!(p.sentences, c.sentences.len());
         prop_assert_eq!(p.counts.values().sum::<usize>(), p.sentences);
         if let Some(tone_counts) = &p.tone_counts {
@@ -169,10 +169,21 @@ proptest! {
         let mut analyzer = Analyzer::new();
         let tokens = analyzer.analyze_tokens(&text);
         let (mut hashes, mut chars) = (Vec::new(), Vec::new());
-        analyzer.each_word_hash(&text, |word, hash, negated| {
-            hashes.push(tfidf.term_hash(hash, negated));
+        let (mut stems, mut marks) = (Vec::new(), Vec::new());
+        analyzer.each_word_hash(&text, |word, hash, m| {
+            hashes.push(tfidf.term_hash(hash, m.negated));
+            stems.push(hash);
+            marks.push(m);
             tfidf.word_char_columns(word, &mut chars);
         });
+        // Target terms (when the model has them), from each word's kind.
+        let kinds: Vec<u8> = tokens
+            .words
+            .iter()
+            .zip(&tokens.stems)
+            .map(|(w, s)| tfidf.word_kind(w, s))
+            .collect();
+        tfidf.target_columns(&stems, &kinds, &marks, &mut chars);
         let mut buf = stance::features::RowBuffer::default();
         let unigrams: Vec<u32> = hashes.iter().map(|&h| tfidf.unigram_column(h)).collect();
         tfidf.row_from_hashes(&hashes, &unigrams, &chars, &mut buf);

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 use stance::model::Model;
-use stance::profile::{Classified, Profile, ProfileHeads};
+use stance::profile::{Classified, Profile, ProfileHeads, SharesMethod};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -57,8 +57,33 @@ pub struct ClassifyArgs {
 pub struct ProfileArgs {
     #[command(flatten)]
     pub common: Common,
+    #[command(flatten)]
+    pub shares: SharesArg,
     #[arg(long, value_enum, default_value_t = ProfileFormat::Table)]
     pub format: ProfileFormat,
+}
+
+/// How stance shares are estimated (profile, compare, report).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct SharesArg {
+    /// How the share of each stance label is estimated: `count` (sentences
+    /// whose most probable label it is), `mean` (mean probability),
+    /// `adjusted` (counts corrected by the model's cross-validated confusion
+    /// matrix) or `em` (label priors re-estimated on the article's sentences
+    /// by EM). Counting is biased when the articles' mix differs from the
+    /// training mix; see README, "How good is it?".
+    #[arg(long, value_enum, default_value_t = SharesMethod::default(), value_name = "METHOD")]
+    pub shares: SharesMethod,
+}
+
+impl SharesArg {
+    /// The profile heads of `model`, estimating shares as asked.
+    pub fn heads(&self, model: &Model) -> Result<ProfileHeads> {
+        let heads = ProfileHeads::of(model).context("the model has no stance head")?;
+        heads
+            .with_shares(model, self.shares)
+            .map_err(|e| anyhow::anyhow!(e))
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,7 +277,7 @@ fn round6(p: f64) -> f64 {
 
 pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
     let model = load_model(args.common.model.as_deref())?;
-    let heads = ProfileHeads::of(&model).context("the model has no stance head")?;
+    let heads = args.shares.heads(&model)?;
     let classes = &heads.classes;
     let tone_classes = heads.tone_classes();
     let mut out = Output::open(args.common.out.as_deref(), &args.common.paths)?;
@@ -266,6 +291,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
         header.extend(classes.iter().map(|c| format!("share_{c}")));
         header.extend(classes.iter().map(|c| format!("mean_p_{c}")));
         header.push("net_stance".into());
+        header.push("shares_method".into());
         header.extend(tone_classes.iter().map(|c| format!("count_tone_{c}")));
         header.extend(tone_classes.iter().map(|c| format!("share_tone_{c}")));
         if heads.tone.is_some() {
@@ -314,6 +340,7 @@ pub fn run_profile(args: ProfileArgs) -> Result<Outcome> {
                             .map(|c| format!("{:.4}", p.mean_probability[c])),
                     );
                     record.push(p.net_stance.map(|v| format!("{v:.4}")).unwrap_or_default());
+                    record.push(p.shares_method.name().to_string());
                     if let (Some(counts), Some(shares)) = (&p.tone_counts, &p.tone_shares) {
                         record.extend(tone_classes.iter().map(|c| counts[c].to_string()));
                         record.extend(tone_classes.iter().map(|c| format!("{:.4}", shares[c])));
@@ -361,14 +388,21 @@ fn write_table(out: &mut Output, p: &Profile, classes: &[String], first: bool) -
         "  sentences  {}   dropped lines (page furniture) {}",
         p.sentences, p.dropped
     )?;
+    writeln!(
+        out,
+        "  {:<13}{:>5}  {:>6}   (share: {})",
+        "label",
+        "count",
+        "share",
+        p.shares_method.describe()
+    )?;
     for c in classes {
         writeln!(
             out,
-            "  {:<13}{:>3}  {:>5.1}%   mean p {:.3}",
+            "  {:<13}{:>5}  {:>5.1}%",
             c,
             p.counts[c],
             100.0 * p.shares[c],
-            p.mean_probability[c]
         )?;
     }
     if let Some(net) = p.net_stance {

@@ -2,11 +2,11 @@
 //! field) frames Russia more hawkishly, by how much, and how sure we can be.
 
 use super::{classify_all, load_model, outcome, Batch, Outcome, Output};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use stance::compare::{self, ArticleStats, Comparison, Interval, Period};
 use stance::model::Model;
-use stance::profile::{Classified, Profile, ProfileHeads};
+use stance::profile::{Classified, Profile};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -36,6 +36,8 @@ pub struct GroupArgs {
     /// No progress bar (it is shown only when stderr is a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub shares: super::classify::SharesArg,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,7 +96,7 @@ fn key(article: &stance::corpus::Article, by: &str, period: PeriodArg) -> String
 
 pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
     let model = load_model(args.model.as_deref())?;
-    let heads = ProfileHeads::of(&model).context("the model has no stance head")?;
+    let heads = args.shares.heads(&model)?;
     let classes = &heads.classes;
     let mut stats = Vec::new();
     let mut kept = Vec::new();
@@ -106,6 +108,7 @@ pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
             group,
             sentences: p.sentences,
             counts: classes.iter().map(|c| p.counts[c]).collect(),
+            shares: classes.iter().map(|c| p.shares[c]).collect(),
             net_stance: p.net_stance,
             net_tone: p.net_tone,
         };
@@ -123,6 +126,7 @@ pub fn group(args: &GroupArgs, keep_articles: bool) -> Result<Grouped> {
     let comparison = compare::compare(
         &stats,
         classes,
+        heads.shares.method,
         &args.by,
         args.resamples as usize,
         args.seed,
@@ -181,8 +185,8 @@ pub fn interval_text(iv: &Option<Interval>, signed: bool) -> String {
 fn write_table(out: &mut Output, c: &Comparison) -> Result<()> {
     writeln!(
         out,
-        "by {}: {} articles, {} sentences; 95% intervals from {} bootstrap resamples of articles (seed {})\n",
-        c.by, c.articles, c.sentences, c.resamples, c.seed
+        "by {}: {} articles, {} sentences; 95% intervals from {} bootstrap resamples of articles (seed {}); shares: {} ({})\n",
+        c.by, c.articles, c.sentences, c.resamples, c.seed, c.shares_method.name(), c.shares_method.describe()
     )?;
     let width = c
         .groups

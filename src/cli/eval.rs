@@ -29,6 +29,11 @@ pub struct EvalArgs {
     /// (only `article`); rows without one always train.
     #[arg(long, value_name = "COLUMN")]
     pub cv_by: Option<String>,
+    /// With --cv-by article: hold out only the articles whose rows have this
+    /// `source` (e.g. `seed`: the five bundled real articles, one at a time);
+    /// every other row always trains.
+    #[arg(long, value_name = "SOURCE", requires = "cv_by")]
+    pub hold_out_source: Option<String>,
     /// With --labels: which task's labels to cross-validate (`stance` or `tone`).
     #[arg(long, default_value = "stance", value_name = "TASK")]
     pub task: String,
@@ -241,7 +246,14 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
             if !ds.has_groups() {
                 bail!("--cv-by article needs an `article` column with values");
             }
-            train::group_folds(&ds)
+            let folds = train::group_folds(&ds, args.hold_out_source.as_deref());
+            if folds.is_empty() {
+                bail!(
+                    "no article has rows with source '{}'",
+                    args.hold_out_source.as_deref().unwrap_or_default()
+                );
+            }
+            folds
         }
         (None, k) => {
             let k = k.unwrap_or(5);

@@ -13,6 +13,7 @@ use stance::model::{
     STANCE,
 };
 use stance::output::write_atomically;
+use stance::target::Lexicon;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -149,6 +150,24 @@ pub struct SettingsArgs {
     /// --no-cv: none unless given.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().class_weights, value_name = "W,...")]
     pub class_weight: Vec<ClassWeight>,
+    /// Target window widths to try: with N > 0, the stems within N words
+    /// of a mention of the target (Russia, Moscow, the Kremlin, Putin…: the
+    /// target lexicon) are terms of their own (`@sanction`), and each
+    /// mention counts as the term `@`. 0 is none; `0,4` tries both.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().target_window, value_name = "N,...")]
+    pub target_window: Vec<usize>,
+    /// Speaker marking to try: with `true`, a speech or action verb ("said",
+    /// "according to", "accused", "offered"…) whose speaker names the target
+    /// gives the terms `§target` and `§target:VERB`, any other named speaker
+    /// `§other` and `§other:VERB`, and stems inside quotation marks are terms
+    /// of their own (`»stem`). `false,true` tries both.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().speakers, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
+    pub speakers: Vec<bool>,
+    /// The target lexicon of the window and speaker terms: which words name
+    /// the target, which attribute speech (default: the built-in lexicon of
+    /// Russia, data/target-russia.txt). It is stored in the model.
+    #[arg(long, value_name = "FILE")]
+    pub target_lexicon: Option<PathBuf>,
     /// Keep at most this many terms (most frequent first).
     #[arg(long, value_name = "N")]
     pub max_features: Option<usize>,
@@ -220,6 +239,17 @@ impl SettingsArgs {
         if !self.tol.is_finite() || self.tol <= 0.0 {
             bail!("--tol must be a positive number");
         }
+        if self.target_window.iter().any(|&w| w > MAX_TARGET_WINDOW) {
+            bail!("--target-window values must be between 0 and {MAX_TARGET_WINDOW}");
+        }
+        let lexicon = match &self.target_lexicon {
+            None => Lexicon::russia(),
+            Some(path) => {
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| stance::error::Error::io(path, e))?;
+                Lexicon::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+            }
+        };
         Ok(TrainOptions {
             grid: Grid {
                 alphas: self.alpha.clone(),
@@ -230,6 +260,9 @@ impl SettingsArgs {
                 max_features: self.max_features,
                 sublinear_tf: true,
                 class_weights: self.class_weight.clone(),
+                target_window: self.target_window.clone(),
+                speakers: self.speakers.clone(),
+                lexicon,
             },
             folds: self.folds as usize,
             max_iterations: self.max_iter,
@@ -238,6 +271,9 @@ impl SettingsArgs {
         })
     }
 }
+
+/// The widest target window `--target-window` takes.
+const MAX_TARGET_WINDOW: usize = 50;
 
 /// The label column of a task: `label` for stance, the task's name otherwise.
 pub fn column_of(task: &str) -> &str {
@@ -365,6 +401,9 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             task_opts.grid.ngram_max = vec![first.selection.features.ngram_max];
             task_opts.grid.char_ngrams = vec![first.selection.features.char_ngrams];
             task_opts.grid.negation_scope = vec![first.selection.features.negation_scope];
+            let target = first.selection.features.target.as_ref();
+            task_opts.grid.target_window = vec![target.map_or(0, |t| t.window)];
+            task_opts.grid.speakers = vec![target.is_some_and(|t| t.speakers)];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
         if args.no_cv {
@@ -482,24 +521,36 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         outln!("{}: cross-validation: {}", t.task, report.scheme)?;
         // The character column only when the search tried character n-grams,
         // the negation column only when it tried negation scope marking.
+        // The character column only when the search tried character
+        // n-grams, and so on for negation, the target window and speakers.
         let chars = report.grid.iter().any(|g| g.char_ngrams.is_some());
         let negation = report.grid.iter().any(|g| g.negation_scope);
-        let optional_columns = |c: Option<[usize; 2]>, n: bool| {
+        let window = report.grid.iter().any(|g| g.target_window > 0);
+        let speakers = report.grid.iter().any(|g| g.speakers);
+        let optional_columns = |g: &stance::model::GridPoint| {
             let mut s = String::new();
             if chars {
-                s += &format!(" {:>5}", CharNgrams(c));
+                s += &format!(" {:>5}", CharNgrams(g.char_ngrams));
             }
             if negation {
-                s += &format!(" {:>8}", if n { "scope" } else { "-" });
+                s += &format!(" {:>8}", if g.negation_scope { "scope" } else { "-" });
+            }
+            if window {
+                s += &format!(" {:>6}", g.target_window);
+            }
+            if speakers {
+                s += &format!(" {:>8}", if g.speakers { "marked" } else { "-" });
             }
             s
         };
         outln!(
-            "{:>8} {:>6}{}{} {:>6} {:>8} {:>9}",
+            "{:>8} {:>6}{}{}{}{} {:>6} {:>8} {:>9}",
             "alpha",
             "ngrams",
             if chars { " chars" } else { "" },
             if negation { " negation" } else { "" },
+            if window { " window" } else { "" },
+            if speakers { " speakers" } else { "" },
             "min_df",
             "weight",
             "macro-F1"
@@ -509,7 +560,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
                 "{:>8} {:>6}{} {:>6} {:>8} {:>9.3}{}",
                 g.alpha,
                 format!("1-{}", g.ngram_max),
-                optional_columns(g.char_ngrams, g.negation_scope),
+                optional_columns(g),
                 g.min_df,
                 g.class_weight,
                 g.macro_f1,
@@ -643,6 +694,16 @@ fn rebuild_command(args: &TrainArgs) -> String {
     }
     if s.min_df != d.min_df {
         parts.push(format!("--min-df {}", ulist(&s.min_df)));
+    }
+    if s.target_window != d.target_window {
+        parts.push(format!("--target-window {}", ulist(&s.target_window)));
+    }
+    if s.speakers != d.speakers {
+        let v: Vec<String> = s.speakers.iter().map(|b| b.to_string()).collect();
+        parts.push(format!("--speakers {}", v.join(",")));
+    }
+    if let Some(path) = &s.target_lexicon {
+        parts.push(format!("--target-lexicon {}", path.display()));
     }
     if s.class_weight != d.class_weights {
         let w: Vec<String> = s.class_weight.iter().map(|w| w.to_string()).collect();
@@ -799,7 +860,7 @@ fn profile_shift(old: &Model, new: &Model, paths: &[PathBuf]) -> Result<String> 
     use stance::profile;
     let summarize = |model: &Model, c: &profile::Classified| -> Option<(String, Option<f64>)> {
         let (h, head) = model.head(STANCE)?;
-        let p = profile::profile(c, &head.classes, h, None);
+        let p = profile::profile(c, &head.classes, h, None, None);
         let dominant = p
             .counts
             .iter()

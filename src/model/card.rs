@@ -70,6 +70,27 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
         fs.max_features.map_or("no max_features".to_string(), |m| format!("max_features {m}")),
         file.features.vocabulary.len()
     )?;
+    if let Some(t) = &fs.target {
+        let mut parts = Vec::new();
+        if t.window > 0 {
+            parts.push(format!(
+                "the stems within {} words of a mention of the target are terms of their own (marked `@`), and each mention counts as the term `@`",
+                t.window
+            ));
+        }
+        if t.speakers {
+            parts.push("a speech or action verb whose speaker names the target gives `§target` and `§target:VERB`, any other named speaker `§other` and `§other:VERB`; stems inside quotation marks are terms of their own (marked `»`)".to_string());
+        }
+        writeln!(
+            s,
+            "Target terms: {}. The target lexicon `{}` ({} words name the target: {}; {} speech verbs) is stored in the model.\n",
+            parts.join("; "),
+            t.lexicon.name,
+            t.lexicon.target.len(),
+            t.lexicon.target.iter().take(6).map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ") + ", …",
+            t.lexicon.speech.len()
+        )?;
+    }
     for head in &file.heads {
         writeln!(s, "## Head `{}`\n", head.task)?;
         writeln!(

@@ -9,9 +9,11 @@ pub mod rowspace;
 pub mod store;
 pub mod train;
 
+use crate::analyze::Marks;
 use crate::analyze::{term_hash, Analyzer};
 use crate::eval::Metrics;
 use crate::features::{RowBuffer, Tfidf, TfidfSettings};
+use crate::target::Kind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -165,8 +167,16 @@ pub struct GridPoint {
     pub min_df: usize,
     #[serde(default)]
     pub class_weight: ClassWeight,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub target_window: usize,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub speakers: bool,
     pub macro_f1: f64,
     pub selected: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A loaded model, ready to classify.
@@ -287,6 +297,9 @@ impl Model {
             hashes: Vec::new(),
             unigrams: Vec::new(),
             chars: Vec::new(),
+            stems: Vec::new(),
+            kinds: Vec::new(),
+            marks: Vec::new(),
             row: RowBuffer::default(),
             sums: Vec::new(),
         }
@@ -303,6 +316,8 @@ struct Word {
     /// Where the word's character n-gram columns are in the scorer's
     /// arena: their number, then the columns.
     chars: u32,
+    /// What the word is to the model's target lexicon.
+    kind: Kind,
 }
 
 /// Words, and character n-gram columns, a scorer remembers before it starts
@@ -326,8 +341,13 @@ pub struct Scorer<'m> {
     /// Per token of the sentence: stem (term) hash, own column.
     hashes: Vec<u64>,
     unigrams: Vec<u32>,
-    /// Character n-gram columns of the sentence's words.
+    /// Character n-gram columns of the sentence's words, then the columns
+    /// of its target terms.
     chars: Vec<u32>,
+    /// Per token, for target terms: stem hash (unmarked), kind and marks.
+    stems: Vec<u64>,
+    kinds: Vec<Kind>,
+    marks: Vec<Marks>,
     row: RowBuffer,
     /// Per block of the row: squared norm, then the head scores.
     sums: Vec<f64>,
@@ -361,7 +381,8 @@ impl Scorer<'_> {
             for (key, word) in std::mem::take(&mut self.missing) {
                 let (analyzer, arena) = (&mut self.analyzer, &mut self.char_arena);
                 self.words.entry(key).or_insert_with(|| {
-                    let stem = analyzer.stem_hash(&word);
+                    let stem_text = analyzer.stem(&word);
+                    let stem = term_hash(&stem_text);
                     let start = arena.len();
                     arena.push(0);
                     tfidf.word_char_columns(&word, arena);
@@ -370,11 +391,15 @@ impl Scorer<'_> {
                         stem,
                         unigram: tfidf.unigram_column(stem),
                         chars: start as u32,
+                        kind: tfidf.word_kind(&word, &stem_text),
                     }
                 });
             }
             let known = self.gather(sentence);
             debug_assert!(known);
+        }
+        if tfidf.has_target_terms() {
+            tfidf.target_columns(&self.stems, &self.kinds, &self.marks, &mut self.chars);
         }
         // Scores of the unnormalized TF-IDF values, per block (words,
         // character n-grams), divided by each block's norm at the end: the
@@ -421,6 +446,7 @@ impl Scorer<'_> {
     /// remembered in `missing`) if there were any.
     fn gather(&mut self, sentence: &str) -> bool {
         let tfidf = &self.model.tfidf;
+        let targets = tfidf.has_target_terms();
         let Scorer {
             words,
             char_arena,
@@ -428,19 +454,30 @@ impl Scorer<'_> {
             hashes,
             unigrams,
             chars,
+            stems,
+            kinds,
+            marks,
             ..
         } = self;
         hashes.clear();
         unigrams.clear();
         chars.clear();
         missing.clear();
-        self.analyzer.each_word(sentence, |word, negated| {
+        stems.clear();
+        kinds.clear();
+        marks.clear();
+        self.analyzer.each_word(sentence, |word, m| {
             let key = term_hash(word);
             let Some(w) = words.get(&key) else {
                 missing.push((key, word.to_string()));
                 return;
             };
-            let hash = tfidf.term_hash(w.stem, negated);
+            if targets {
+                stems.push(w.stem);
+                kinds.push(w.kind);
+                marks.push(m);
+            }
+            let hash = tfidf.term_hash(w.stem, m.negated);
             let unigram = match hash == w.stem {
                 true => w.unigram,
                 false => tfidf.unigram_column(hash),

@@ -23,16 +23,21 @@ pub const FORMAT: &str = "stance-model";
 /// Version 1: TF-IDF word n-grams, heads of multinomial logistic regression.
 /// Version 2: adds character n-grams (`features.settings.char_ngrams`) and
 /// negation scope marking (`features.settings.negation_scope`).
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 3: adds target terms (`features.settings.target`: the target
+/// lexicon, window and speaker marking).
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest format version this stance reads.
 const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// The version a model is written in: the oldest that holds its features,
 /// so that models without character n-grams stay readable by older stance.
 pub fn format_version_for(settings: &crate::features::TfidfSettings) -> u32 {
-    match settings.char_ngrams.is_some() || settings.negation_scope {
-        false => 1,
-        true => 2,
+    if settings.target.is_some() {
+        3
+    } else if settings.char_ngrams.is_some() || settings.negation_scope {
+        2
+    } else {
+        1
     }
 }
 
@@ -318,9 +323,10 @@ pub fn validate(file: &ModelFile) -> std::result::Result<(), String> {
     }
     let needed = format_version_for(&file.features.settings);
     if file.format_version < needed {
-        let feature = match file.features.settings.char_ngrams {
-            Some(_) => "char_ngrams",
-            None => "negation_scope",
+        let feature = match &file.features.settings {
+            s if s.target.is_some() => "target",
+            s if s.char_ngrams.is_some() => "char_ngrams",
+            _ => "negation_scope",
         };
         return Err(format!(
             "{feature} needs format version {needed}, but the file says {}",

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::eval::Metrics;
 use crate::features::{SparseRows, Tfidf, TfidfSettings};
 use crate::labels::{normalize_text, LabeledRow};
+use crate::target::{Lexicon, TargetSettings};
 use linfa::prelude::*;
 use linfa_logistic::MultiLogisticRegression;
 use ndarray::{Array1, Array2, Axis};
@@ -31,6 +32,8 @@ pub struct Dataset {
     /// The article each row comes from, if known: rows of one article are
     /// never split across training and test.
     pub groups: Vec<Option<String>>,
+    /// Where each row comes from (the label file's `source` column), if known.
+    pub sources: Vec<Option<String>>,
 }
 
 /// What to do when the same sentence carries different labels.
@@ -161,6 +164,7 @@ impl Dataset {
             y: rows.iter().map(|r| index[r.label.as_str()]).collect(),
             classes,
             groups: rows.iter().map(|r| r.article.clone()).collect(),
+            sources: rows.iter().map(|r| r.source.clone()).collect(),
         })
     }
 
@@ -207,6 +211,12 @@ pub struct Grid {
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
     pub class_weights: Vec<ClassWeight>,
+    /// Target window widths to try (0: no window terms), see [`crate::target`].
+    pub target_window: Vec<usize>,
+    /// Speaker marking off, on, or both.
+    pub speakers: Vec<bool>,
+    /// The target lexicon of the window and speaker terms.
+    pub lexicon: Lexicon,
 }
 
 impl Default for Grid {
@@ -220,25 +230,43 @@ impl Default for Grid {
             max_features: None,
             sublinear_tf: true,
             class_weights: vec![ClassWeight::None, ClassWeight::Balanced],
+            target_window: vec![0],
+            speakers: vec![false],
+            lexicon: Lexicon::russia(),
         }
     }
 }
 
 impl Grid {
+    /// The target terms of a window width and speaker marking; none when
+    /// both are off.
+    pub fn target(&self, window: usize, speakers: bool) -> Option<TargetSettings> {
+        (window > 0 || speakers).then(|| TargetSettings {
+            lexicon: self.lexicon.clone(),
+            window,
+            speakers,
+        })
+    }
+
     fn feature_settings(&self) -> Vec<TfidfSettings> {
         let mut out = Vec::new();
-        for &negation_scope in &self.negation_scope {
-            for &char_ngrams in &self.char_ngrams {
-                for &ngram_max in &self.ngram_max {
-                    for &min_df in &self.min_df {
-                        out.push(TfidfSettings {
-                            ngram_max,
-                            min_df,
-                            max_features: self.max_features,
-                            sublinear_tf: self.sublinear_tf,
-                            char_ngrams,
-                            negation_scope,
-                        });
+        for &speakers in &self.speakers {
+            for &window in &self.target_window {
+                for &negation_scope in &self.negation_scope {
+                    for &char_ngrams in &self.char_ngrams {
+                        for &ngram_max in &self.ngram_max {
+                            for &min_df in &self.min_df {
+                                out.push(TfidfSettings {
+                                    ngram_max,
+                                    min_df,
+                                    max_features: self.max_features,
+                                    sublinear_tf: self.sublinear_tf,
+                                    char_ngrams,
+                                    negation_scope,
+                                    target: self.target(window, speakers),
+                                });
+                            }
+                        }
                     }
                 }
             }
@@ -248,6 +276,8 @@ impl Grid {
 
     pub fn size(&self) -> usize {
         self.alphas.len()
+            * self.speakers.len()
+            * self.target_window.len()
             * self.negation_scope.len()
             * self.char_ngrams.len()
             * self.ngram_max.len()
@@ -640,16 +670,28 @@ impl Selection {
         } else {
             grid.char_ngrams.as_slice()
         };
-        let (&[alpha], &[ngram_max], &[char_ngrams], &[negation_scope], &[min_df], &[class_weight]) = (
+        let (
+            &[alpha],
+            &[ngram_max],
+            &[char_ngrams],
+            &[negation_scope],
+            &[min_df],
+            &[class_weight],
+            &[window],
+            &[speakers],
+        ) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
             char_ngrams,
             grid.negation_scope.as_slice(),
             grid.min_df.as_slice(),
             class_weights,
-        ) else {
+            grid.target_window.as_slice(),
+            grid.speakers.as_slice(),
+        )
+        else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df and --class-weight".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df, --class-weight, --target-window and --speakers".into(),
             ));
         };
         Ok(Selection {
@@ -660,11 +702,25 @@ impl Selection {
                 sublinear_tf: grid.sublinear_tf,
                 char_ngrams,
                 negation_scope,
+                target: grid.target(window, speakers),
             },
             alpha,
             class_weight,
             report: None,
         })
+    }
+}
+
+impl Selection {
+    /// The only point of a grid of one setting (none when it has more).
+    pub fn single(grid: &Grid) -> Selection {
+        let settings = grid.feature_settings();
+        Selection {
+            features: settings[0].clone(),
+            alpha: grid.alphas[0],
+            class_weight: grid.class_weights[0],
+            report: None,
+        }
     }
 }
 
@@ -693,6 +749,8 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
                     ngram_max: settings[s].ngram_max,
                     char_ngrams: settings[s].char_ngrams,
                     negation_scope: settings[s].negation_scope,
+                    target_window: settings[s].target.as_ref().map_or(0, |t| t.window),
+                    speakers: settings[s].target.as_ref().is_some_and(|t| t.speakers),
                     min_df: settings[s].min_df,
                     class_weight: opts.grid.class_weights[w],
                     macro_f1: f1,
@@ -800,10 +858,14 @@ pub fn head_file(
 pub type HeldOut = (String, Vec<usize>, Vec<usize>);
 
 /// One outer fold per article: its rows are held out, every other row
-/// (ungrouped ones included) trains.
-pub fn group_folds(ds: &Dataset) -> Vec<(String, Vec<usize>)> {
+/// (ungrouped ones included) trains. With `source`, only the articles of
+/// rows from that source (`seed`) are held out; the others always train.
+pub fn group_folds(ds: &Dataset, source: Option<&str>) -> Vec<(String, Vec<usize>)> {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, g) in ds.groups.iter().enumerate() {
+        if source.is_some_and(|s| ds.sources[i].as_deref() != Some(s)) {
+            continue;
+        }
         if let Some(g) = g {
             groups.entry(g.as_str()).or_default().push(i);
         }
@@ -831,8 +893,13 @@ pub fn held_out(
             y: train.iter().map(|&i| ds.y[i]).collect(),
             classes: ds.classes.clone(),
             groups: train.iter().map(|&i| ds.groups[i].clone()).collect(),
+            sources: train.iter().map(|&i| ds.sources[i].clone()).collect(),
         };
-        let selection = select(&sub, opts)?;
+        // A grid of one setting has nothing to choose.
+        let selection = match opts.grid.size() {
+            1 => Selection::single(&opts.grid),
+            _ => select(&sub, opts)?,
+        };
         let (tfidf, fitted) = fit_final(
             &sub,
             &selection.features,
