@@ -69,6 +69,14 @@ pub enum Error {
     /// A setting outside its allowed range.
     #[error("invalid setting: {0}")]
     Setting(String),
+
+    /// Another process held a file's lock for longer than we would wait.
+    #[error("{path}: another writer still holds its lock ({lock}) after {waited_secs} s; nothing was written; try again, or wait longer with --wait SECONDS")]
+    Busy {
+        path: PathBuf,
+        lock: PathBuf,
+        waited_secs: u64,
+    },
 }
 
 impl Error {

@@ -768,8 +768,73 @@ fn uses_crlf(bytes: &[u8]) -> bool {
         .is_some_and(|i| i > 0 && bytes[i - 1] == b'\r')
 }
 
+/// An exclusive lock on a label set, held from before it is read until its
+/// new version has been renamed into place, so that two writers never both
+/// read the same old file and the later rename drops the other's rows.
+///
+/// The lock is an advisory lock (the standard library's: `flock` on Unix,
+/// `LockFileEx` on Windows) on a sibling file, `FILE.lock`, which is created
+/// once and never removed: the label set itself is replaced by rename, so it
+/// cannot carry the lock. Readers take no lock (they see the old or the new
+/// file whole, by the rename). The lock is released when this value is
+/// dropped or the process ends, however it ends.
+#[derive(Debug)]
+pub struct LabelSetLock {
+    _file: std::fs::File,
+}
+
+/// The lock file of a label set: `labels.csv` → `labels.csv.lock`.
+pub fn lock_path(target: &Path) -> PathBuf {
+    let mut name = target.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Take the exclusive lock of the label set `target`, waiting for another
+/// writer to finish: `on_wait` is called once if the wait passes a second,
+/// and after `wait` (if given) it gives up with [`Error::Busy`].
+pub fn lock_label_set(
+    target: &Path,
+    wait: Option<std::time::Duration>,
+    on_wait: impl FnOnce(&Path),
+) -> Result<LabelSetLock> {
+    // No lock file beside a label set that is not there.
+    std::fs::metadata(target).map_err(|e| Error::io(target, e))?;
+    let lock = lock_path(target);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock)
+        .map_err(|e| Error::io(&lock, e))?;
+    let start = std::time::Instant::now();
+    let mut on_wait = Some(on_wait);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(LabelSetLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock, e)),
+        }
+        let waited = start.elapsed();
+        if wait.is_some_and(|w| waited >= w) {
+            return Err(Error::Busy {
+                path: target.to_path_buf(),
+                lock,
+                waited_secs: waited.as_secs(),
+            });
+        }
+        if waited >= std::time::Duration::from_secs(1) {
+            if let Some(f) = on_wait.take() {
+                f(&lock);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Append prepared rows to `target`, atomically: the new file is the old
-/// file's bytes, unchanged, followed by the new rows.
+/// file's bytes, unchanged, followed by the new rows. Hold the label set's
+/// lock ([`lock_label_set`]) from before [`prepare_append`] read it.
 pub fn append(target: &Path, rows: &[u8]) -> Result<()> {
     let mut bytes = std::fs::read(target).map_err(|e| Error::io(target, e))?;
     if !bytes.is_empty() && !bytes.ends_with(b"\n") && !bytes.ends_with(b"\r") {

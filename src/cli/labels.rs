@@ -29,6 +29,11 @@ pub enum LabelsCommand {
         /// Value for the `source` column when NEW has none.
         #[arg(long, default_value = "added")]
         source: String,
+        /// When another `labels add` is writing the same label set, wait at
+        /// most this long for it (default: as long as it takes). Writers
+        /// take turns on an exclusive lock on FILE.lock beside the set.
+        #[arg(long, value_name = "SECONDS")]
+        wait: Option<u64>,
     },
     /// Count labeled rows per label and source.
     Stats {
@@ -39,12 +44,31 @@ pub enum LabelsCommand {
 
 pub fn run(args: LabelsArgs) -> Result<Outcome> {
     match args.command {
-        LabelsCommand::Add { new, into, source } => add(&new, &into, &source),
+        LabelsCommand::Add {
+            new,
+            into,
+            source,
+            wait,
+        } => add(&new, &into, &source, wait),
         LabelsCommand::Stats { file } => stats(&file),
     }
 }
 
-fn add(new: &std::path::Path, into: &std::path::Path, source: &str) -> Result<Outcome> {
+fn add(
+    new: &std::path::Path,
+    into: &std::path::Path,
+    source: &str,
+    wait: Option<u64>,
+) -> Result<Outcome> {
+    // Held until the new file is in place: no other writer reads the set
+    // in between, so none can write its rows over these.
+    let _lock = labels::lock_label_set(into, wait.map(std::time::Duration::from_secs), |lock| {
+        eprintln!(
+            "stance: waiting for another writer of {} (lock {})…",
+            into.display(),
+            lock.display()
+        )
+    })?;
     let prepared = labels::prepare_append(into, new, source)?;
     for w in &prepared.warnings {
         eprintln!("stance: warning: {w}");

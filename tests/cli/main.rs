@@ -2,6 +2,7 @@
 //! Each module covers one area; `util` runs the built program.
 
 mod compare;
+mod concurrent;
 mod errors;
 mod hostile_input;
 mod hostile_output;
