@@ -248,6 +248,7 @@ fn terms_of(
                 Term::Near(i) => format!("{}{}", crate::target::NEAR_MARK, stems[i]),
                 Term::Quoted(i) => format!("{}{}", crate::target::QUOTE_MARK, stems[i]),
                 Term::Speaker(side, _) => crate::target::speaker_flag(side).to_string(),
+                Term::Cue(text) => text.to_string(),
             });
             if let Term::Speaker(side, v) = term {
                 terms.push(format!("{}{}", crate::target::speaker_mark(side), stems[v]));
@@ -392,6 +393,7 @@ impl Tfidf {
             Term::Mention => push(crate::analyze::term_hash(near)),
             Term::Near(i) => push(marked_hash(near, stems[i])),
             Term::Quoted(i) => push(marked_hash(quote, stems[i])),
+            Term::Cue(text) => push(crate::analyze::phrase_hash(text)),
             Term::Speaker(side, v) => {
                 push(crate::analyze::term_hash(speaker_flag(side)));
                 push(marked_hash(speaker_mark(side), stems[v]));
@@ -692,6 +694,7 @@ mod tests {
                 lexicon: crate::target::Lexicon::russia(),
                 window,
                 speakers,
+                cues: speakers,
             })
         };
         for (ngram_max, char_ngrams, negation_scope, target) in [
@@ -722,6 +725,7 @@ mod tests {
                 let has = |term: &str| tfidf.vocabulary.iter().any(|v| v == term);
                 assert_eq!(has("@talk"), t.window > 0);
                 assert_eq!(has("§target:said") && has("»retali"), t.speakers);
+                assert_eq!(has("%engage") && has("§target%engage"), t.cues);
             }
             let mut buf = RowBuffer::default();
             let mut hashes = Vec::new();

@@ -51,6 +51,13 @@ pub struct Lexicon {
     /// Words that stand for a speaker without saying who: a speaker of only
     /// these names no side.
     pub pronouns: Vec<String>,
+    /// Cue words of pressure (sanctions, expulsions, accusations…), matched
+    /// on their stems: with cue terms, each counts as `%pressure`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pressure: Vec<String>,
+    /// Cue words of engagement (talks, agreement, cooperation…), `%engage`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub engagement: Vec<String>,
 }
 
 impl Lexicon {
@@ -71,6 +78,8 @@ impl Lexicon {
             target: Vec::new(),
             speech: Vec::new(),
             pronouns: Vec::new(),
+            pressure: Vec::new(),
+            engagement: Vec::new(),
         };
         for (i, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -79,7 +88,7 @@ impl Lexicon {
             }
             let Some((key, words)) = line.split_once(':') else {
                 return Err(format!(
-                    "line {}: expected `KEY: words` (name, target, speech or pronouns), found '{line}'",
+                    "line {}: expected `KEY: words` (name, target, speech, pronouns, pressure or engagement), found '{line}'",
                     i + 1
                 ));
             };
@@ -89,9 +98,11 @@ impl Lexicon {
                 "target" => lex.target.extend(words),
                 "speech" => lex.speech.extend(words),
                 "pronouns" => lex.pronouns.extend(words),
+                "pressure" => lex.pressure.extend(words),
+                "engagement" => lex.engagement.extend(words),
                 other => {
                     return Err(format!(
-                        "line {}: unknown key '{other}' (known: name, target, speech, pronouns)",
+                        "line {}: unknown key '{other}' (known: name, target, speech, pronouns, pressure, engagement)",
                         i + 1
                     ))
                 }
@@ -117,6 +128,11 @@ pub struct TargetSettings {
     pub window: usize,
     /// Mark speakers' sides and quoted stems.
     pub speakers: bool,
+    /// Cue terms: the lexicon's pressure and engagement words as classes,
+    /// alone, in a sentence that mentions the target, and beside the sides
+    /// of the sentence's speakers (`§other%pressure`: another side pressing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cues: bool,
 }
 
 impl TargetSettings {
@@ -128,6 +144,9 @@ impl TargetSettings {
         }
         if self.speakers {
             parts.push("speakers marked".to_string());
+        }
+        if self.cues {
+            parts.push("cues".to_string());
         }
         format!("{} (lexicon {})", parts.join(", "), self.lexicon.name)
     }
@@ -167,6 +186,33 @@ pub enum Term {
     Speaker(Side, usize),
     /// `»stem` of the word at this position.
     Quoted(usize),
+    /// A cue term: its text ([`cue_term`]).
+    Cue(&'static str),
+}
+
+/// The text of a cue term: the cue's class (`%pressure`, `%engage`), in a
+/// sentence that mentions the target (`@%pressure`), or beside a speaker's
+/// side (`§other%pressure`).
+pub fn cue_term(kind: Kind, context: Option<CueContext>) -> &'static str {
+    let pressure = kind & PRESSURE != 0;
+    match (pressure, context) {
+        (true, None) => "%pressure",
+        (false, None) => "%engage",
+        (true, Some(CueContext::Target)) => "@%pressure",
+        (false, Some(CueContext::Target)) => "@%engage",
+        (true, Some(CueContext::Side(Side::Target))) => "§target%pressure",
+        (false, Some(CueContext::Side(Side::Target))) => "§target%engage",
+        (true, Some(CueContext::Side(Side::Other))) => "§other%pressure",
+        (false, Some(CueContext::Side(Side::Other))) => "§other%engage",
+    }
+}
+
+/// Where a cue stands: in a sentence that mentions the target, or beside a
+/// speaker of one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueContext {
+    Target,
+    Side(Side),
 }
 
 /// What a word is to the lexicon: bits of [`TARGET`], [`SPEECH`], …
@@ -177,6 +223,9 @@ pub const PRONOUN: Kind = 4;
 /// "according", which names the speaker after "to".
 pub const ACCORDING: Kind = 8;
 pub const TO: Kind = 16;
+/// A cue word of pressure, or of engagement.
+pub const PRESSURE: Kind = 32;
+pub const ENGAGE: Kind = 64;
 
 /// The longest speaker a verb looks for, in words.
 const SPEAKER_WORDS: usize = 6;
@@ -186,7 +235,10 @@ const SPEAKER_WORDS: usize = 6;
 pub struct Matcher {
     pub window: usize,
     pub speakers: bool,
+    pub cues: bool,
     target: FxHashSet<String>,
+    pressure: FxHashSet<String>,
+    engagement: FxHashSet<String>,
     speech: FxHashSet<String>,
     pronouns: FxHashSet<String>,
 }
@@ -203,7 +255,10 @@ impl Matcher {
         Matcher {
             window: settings.window,
             speakers: settings.speakers,
+            cues: settings.cues,
             target: stems(&settings.lexicon.target),
+            pressure: stems(&settings.lexicon.pressure),
+            engagement: stems(&settings.lexicon.engagement),
             speech: settings.lexicon.speech.iter().cloned().collect(),
             pronouns: settings.lexicon.pronouns.iter().cloned().collect(),
         }
@@ -228,6 +283,11 @@ impl Matcher {
         }
         if word == "to" {
             kind |= TO;
+        }
+        if self.pressure.contains(stem) {
+            kind |= PRESSURE;
+        } else if self.engagement.contains(stem) {
+            kind |= ENGAGE;
         }
         kind
     }
@@ -269,6 +329,34 @@ impl Matcher {
             for (i, m) in marks.iter().enumerate() {
                 if m.quoted {
                     f(Term::Quoted(i));
+                }
+            }
+        }
+        if self.cues && kinds.iter().any(|k| k & (PRESSURE | ENGAGE) != 0) {
+            let mentions = kinds.iter().any(|k| k & TARGET != 0);
+            let (mut target_speaks, mut other_speaks) = (false, false);
+            for v in 0..n {
+                if kinds[v] & (SPEECH | ACCORDING) != 0 {
+                    match speaker_side(kinds, marks, v) {
+                        Some(Side::Target) => target_speaks = true,
+                        Some(Side::Other) => other_speaks = true,
+                        None => {}
+                    }
+                }
+            }
+            for &k in kinds {
+                if k & (PRESSURE | ENGAGE) == 0 {
+                    continue;
+                }
+                f(Term::Cue(cue_term(k, None)));
+                if mentions {
+                    f(Term::Cue(cue_term(k, Some(CueContext::Target))));
+                }
+                if target_speaks {
+                    f(Term::Cue(cue_term(k, Some(CueContext::Side(Side::Target)))));
+                }
+                if other_speaks {
+                    f(Term::Cue(cue_term(k, Some(CueContext::Side(Side::Other)))));
                 }
             }
         }
@@ -361,6 +449,7 @@ mod tests {
             lexicon: Lexicon::russia(),
             window,
             speakers,
+            cues: false,
         }
     }
 
@@ -381,6 +470,7 @@ mod tests {
                 Term::Near(i) => format!("@{}", t.stems[i]),
                 Term::Speaker(side, v) => format!("{}{}", speaker_mark(side), t.stems[v]),
                 Term::Quoted(i) => format!("»{}", t.stems[i]),
+                Term::Cue(text) => text.to_string(),
             })
         });
         out

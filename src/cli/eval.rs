@@ -267,12 +267,17 @@ fn cross_validate(args: &EvalArgs) -> Result<Outcome> {
                 .collect()
         }
     };
-    eprintln!(
-        "stance: nested cross-validation: {} outer folds, each choosing among {} settings by {}-fold CV on its training part",
-        outer.len(),
-        opts.grid.size(),
-        opts.folds
-    );
+    match opts.grid.size() {
+        1 => eprintln!(
+            "stance: cross-validation: {} outer folds, each training the one given setting on its training part",
+            outer.len()
+        ),
+        n => eprintln!(
+            "stance: nested cross-validation: {} outer folds, each choosing among {n} settings by {}-fold CV on its training part",
+            outer.len(),
+            opts.folds
+        ),
+    }
     let (bar, progress) = super::search_progress(args.quiet);
     let opts = train::TrainOptions { progress, ..opts };
     let results = train::held_out(&ds, &outer, &opts)?;

@@ -163,6 +163,14 @@ pub struct SettingsArgs {
     /// of their own (`»stem`). `false,true` tries both.
     #[arg(long, value_delimiter = ',', default_values_t = Grid::default().speakers, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
     pub speakers: Vec<bool>,
+    /// Cue terms to try: with `true`, the target lexicon's pressure words
+    /// (sanctions, expel, accuse…) and engagement words (talks, agree,
+    /// cooperate…) count as classes (`%pressure`, `%engage`), also when the
+    /// sentence mentions the target (`@%pressure`) and beside the sides of
+    /// its speakers (`§other%pressure`: another side pressing). `false,true`
+    /// tries both.
+    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().cues, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
+    pub cues: Vec<bool>,
     /// The target lexicon of the window and speaker terms: which words name
     /// the target, which attribute speech (default: the built-in lexicon of
     /// Russia, data/target-russia.txt). It is stored in the model.
@@ -262,6 +270,7 @@ impl SettingsArgs {
                 class_weights: self.class_weight.clone(),
                 target_window: self.target_window.clone(),
                 speakers: self.speakers.clone(),
+                cues: self.cues.clone(),
                 lexicon,
             },
             folds: self.folds as usize,
@@ -404,6 +413,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             let target = first.selection.features.target.as_ref();
             task_opts.grid.target_window = vec![target.map_or(0, |t| t.window)];
             task_opts.grid.speakers = vec![target.is_some_and(|t| t.speakers)];
+            task_opts.grid.cues = vec![target.is_some_and(|t| t.cues)];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
         if args.no_cv {
@@ -527,6 +537,7 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
         let negation = report.grid.iter().any(|g| g.negation_scope);
         let window = report.grid.iter().any(|g| g.target_window > 0);
         let speakers = report.grid.iter().any(|g| g.speakers);
+        let cues = report.grid.iter().any(|g| g.cues);
         let optional_columns = |g: &stance::model::GridPoint| {
             let mut s = String::new();
             if chars {
@@ -541,16 +552,20 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             if speakers {
                 s += &format!(" {:>8}", if g.speakers { "marked" } else { "-" });
             }
+            if cues {
+                s += &format!(" {:>4}", if g.cues { "yes" } else { "-" });
+            }
             s
         };
         outln!(
-            "{:>8} {:>6}{}{}{}{} {:>6} {:>8} {:>9}",
+            "{:>8} {:>6}{}{}{}{}{} {:>6} {:>8} {:>9}",
             "alpha",
             "ngrams",
             if chars { " chars" } else { "" },
             if negation { " negation" } else { "" },
             if window { " window" } else { "" },
             if speakers { " speakers" } else { "" },
+            if cues { " cues" } else { "" },
             "min_df",
             "weight",
             "macro-F1"
@@ -701,6 +716,10 @@ fn rebuild_command(args: &TrainArgs) -> String {
     if s.speakers != d.speakers {
         let v: Vec<String> = s.speakers.iter().map(|b| b.to_string()).collect();
         parts.push(format!("--speakers {}", v.join(",")));
+    }
+    if s.cues != d.cues {
+        let v: Vec<String> = s.cues.iter().map(|b| b.to_string()).collect();
+        parts.push(format!("--cues {}", v.join(",")));
     }
     if let Some(path) = &s.target_lexicon {
         parts.push(format!("--target-lexicon {}", path.display()));

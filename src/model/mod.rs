@@ -171,6 +171,8 @@ pub struct GridPoint {
     pub target_window: usize,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub speakers: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cues: bool,
     pub macro_f1: f64,
     pub selected: bool,
 }

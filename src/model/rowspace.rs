@@ -119,19 +119,24 @@ fn pivoted_cholesky(gram: &Array2<f64>) -> (Array2<f64>, Vec<usize>) {
         pivots.push(p);
         let pivot_value = diag[p].sqrt();
         l[p * n + r] = pivot_value;
-        let (lp_start, lp_end) = (p * n, p * n + r);
-        for i in 0..n {
-            if used[i] {
-                continue;
-            }
-            let li = &l[i * n..i * n + r];
-            let lp = &l[lp_start..lp_end];
-            let dot = dot(li, lp);
-            // Row p, not column p, of the symmetric Gram matrix: contiguous.
-            let v = (gram[[p, i]] - dot) / pivot_value;
-            l[i * n + r] = v;
-            diag[i] -= v * v;
-        }
+        let lp = l[p * n..p * n + r].to_vec();
+        // Row p, not column p, of the symmetric Gram matrix: contiguous.
+        let gram_p = gram.row(p);
+        // Each remaining row is updated on its own, so both cores share
+        // them, and every value is computed the same way whatever the thread.
+        l.par_chunks_mut(n)
+            .zip(diag.par_iter_mut())
+            .zip(used.par_iter())
+            .enumerate()
+            .with_min_len(256)
+            .for_each(|(i, ((row, d), &done))| {
+                if done {
+                    return;
+                }
+                let v = (gram_p[i] - dot(&row[..r], &lp)) / pivot_value;
+                row[r] = v;
+                *d -= v * v;
+            });
         r += 1;
     }
     (Array2::from_shape_fn((n, r), |(i, j)| l[i * n + j]), pivots)

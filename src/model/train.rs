@@ -215,6 +215,8 @@ pub struct Grid {
     pub target_window: Vec<usize>,
     /// Speaker marking off, on, or both.
     pub speakers: Vec<bool>,
+    /// Cue terms off, on, or both.
+    pub cues: Vec<bool>,
     /// The target lexicon of the window and speaker terms.
     pub lexicon: Lexicon,
 }
@@ -232,39 +234,43 @@ impl Default for Grid {
             class_weights: vec![ClassWeight::None, ClassWeight::Balanced],
             target_window: vec![0],
             speakers: vec![false],
+            cues: vec![false],
             lexicon: Lexicon::russia(),
         }
     }
 }
 
 impl Grid {
-    /// The target terms of a window width and speaker marking; none when
-    /// both are off.
-    pub fn target(&self, window: usize, speakers: bool) -> Option<TargetSettings> {
-        (window > 0 || speakers).then(|| TargetSettings {
+    /// The target terms of a window width, speaker marking and cue terms;
+    /// none when all are off.
+    pub fn target(&self, window: usize, speakers: bool, cues: bool) -> Option<TargetSettings> {
+        (window > 0 || speakers || cues).then(|| TargetSettings {
             lexicon: self.lexicon.clone(),
             window,
             speakers,
+            cues,
         })
     }
 
     fn feature_settings(&self) -> Vec<TfidfSettings> {
         let mut out = Vec::new();
-        for &speakers in &self.speakers {
-            for &window in &self.target_window {
-                for &negation_scope in &self.negation_scope {
-                    for &char_ngrams in &self.char_ngrams {
-                        for &ngram_max in &self.ngram_max {
-                            for &min_df in &self.min_df {
-                                out.push(TfidfSettings {
-                                    ngram_max,
-                                    min_df,
-                                    max_features: self.max_features,
-                                    sublinear_tf: self.sublinear_tf,
-                                    char_ngrams,
-                                    negation_scope,
-                                    target: self.target(window, speakers),
-                                });
+        for &cues in &self.cues {
+            for &speakers in &self.speakers {
+                for &window in &self.target_window {
+                    for &negation_scope in &self.negation_scope {
+                        for &char_ngrams in &self.char_ngrams {
+                            for &ngram_max in &self.ngram_max {
+                                for &min_df in &self.min_df {
+                                    out.push(TfidfSettings {
+                                        ngram_max,
+                                        min_df,
+                                        max_features: self.max_features,
+                                        sublinear_tf: self.sublinear_tf,
+                                        char_ngrams,
+                                        negation_scope,
+                                        target: self.target(window, speakers, cues),
+                                    });
+                                }
                             }
                         }
                     }
@@ -276,6 +282,7 @@ impl Grid {
 
     pub fn size(&self) -> usize {
         self.alphas.len()
+            * self.cues.len()
             * self.speakers.len()
             * self.target_window.len()
             * self.negation_scope.len()
@@ -679,6 +686,7 @@ impl Selection {
             &[class_weight],
             &[window],
             &[speakers],
+            &[cues],
         ) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
@@ -688,10 +696,11 @@ impl Selection {
             class_weights,
             grid.target_window.as_slice(),
             grid.speakers.as_slice(),
+            grid.cues.as_slice(),
         )
         else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df, --class-weight, --target-window and --speakers".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df, --class-weight, --target-window, --speakers and --cues".into(),
             ));
         };
         Ok(Selection {
@@ -702,7 +711,7 @@ impl Selection {
                 sublinear_tf: grid.sublinear_tf,
                 char_ngrams,
                 negation_scope,
-                target: grid.target(window, speakers),
+                target: grid.target(window, speakers, cues),
             },
             alpha,
             class_weight,
@@ -751,6 +760,7 @@ pub fn select(ds: &Dataset, opts: &TrainOptions) -> Result<Selection> {
                     negation_scope: settings[s].negation_scope,
                     target_window: settings[s].target.as_ref().map_or(0, |t| t.window),
                     speakers: settings[s].target.as_ref().is_some_and(|t| t.speakers),
+                    cues: settings[s].target.as_ref().is_some_and(|t| t.cues),
                     min_df: settings[s].min_df,
                     class_weight: opts.grid.class_weights[w],
                     macro_f1: f1,
