@@ -113,6 +113,7 @@ def settings_args(model_path):
             "--min-df", str(s["min_df"]), "--class-weight", hp.get("class_weight", "none"),
             "--target-window", str(target.get("window", 0)),
             "--speakers", str(target.get("speakers", False)).lower(),
+            "--cues", str(target.get("cues", False)).lower(),
             "--tol", repr(hp["gradient_tolerance"]), "--max-iter", str(hp["max_iterations"])]
     if s.get("max_features"):
         out += ["--max-features", str(s["max_features"])]
@@ -120,8 +121,8 @@ def settings_args(model_path):
         lexicon = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
         lex = target["lexicon"]
         lexicon.write(f"name: {lex['name']}\n")
-        for key in ["target", "speech", "pronouns"]:
-            if lex[key]:
+        for key in ["target", "speech", "pronouns", "pressure", "engagement"]:
+            if lex.get(key):
                 lexicon.write(f"{key}: {' '.join(lex[key])}\n")
         lexicon.close()
         out += ["--target-lexicon", lexicon.name]

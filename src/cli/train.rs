@@ -7,7 +7,7 @@ use stance::analyze::Tokens;
 use stance::features::{Tfidf, TfidfSettings, MAX_CHAR_NGRAM};
 use stance::labels::{self, LabeledRow};
 use stance::model::store::{self, FORMAT};
-use stance::model::train::{self, Dataset, Grid, OnConflict, TrainOptions};
+use stance::model::train::{self, Dataset, Grid, OnConflict, TargetChoice, TrainOptions};
 use stance::model::{
     card, AnalyzerInfo, ClassWeight, FeaturesFile, Model, ModelFile, TrainingFile, TrainingInfo,
     STANCE,
@@ -154,23 +154,27 @@ pub struct SettingsArgs {
     /// of a mention of the target (Russia, Moscow, the Kremlin, Putin…: the
     /// target lexicon) are terms of their own (`@sanction`), and each
     /// mention counts as the term `@`. 0 is none; `0,4` tries both.
-    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().target_window, value_name = "N,...")]
-    pub target_window: Vec<usize>,
+    /// Without --target-window, --speakers and --cues, cross-validation
+    /// tries no target terms and all three together (window 4, speakers,
+    /// cues); with any of them, every combination of the values given
+    /// (0 / false for those not given).
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    pub target_window: Option<Vec<usize>>,
     /// Speaker marking to try: with `true`, a speech or action verb ("said",
     /// "according to", "accused", "offered"…) whose speaker names the target
     /// gives the terms `§target` and `§target:VERB`, any other named speaker
     /// `§other` and `§other:VERB`, and stems inside quotation marks are terms
     /// of their own (`»stem`). `false,true` tries both.
-    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().speakers, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
-    pub speakers: Vec<bool>,
+    #[arg(long, value_delimiter = ',', value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
+    pub speakers: Option<Vec<bool>>,
     /// Cue terms to try: with `true`, the target lexicon's pressure words
     /// (sanctions, expel, accuse…) and engagement words (talks, agree,
     /// cooperate…) count as classes (`%pressure`, `%engage`), also when the
     /// sentence mentions the target (`@%pressure`) and beside the sides of
     /// its speakers (`§other%pressure`: another side pressing). `false,true`
     /// tries both.
-    #[arg(long, value_delimiter = ',', default_values_t = Grid::default().cues, value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
-    pub cues: Vec<bool>,
+    #[arg(long, value_delimiter = ',', value_name = "BOOL,...", action = clap::ArgAction::Set, num_args = 1)]
+    pub cues: Option<Vec<bool>>,
     /// The target lexicon of the window and speaker terms: which words name
     /// the target, which attribute speech (default: the built-in lexicon of
     /// Russia, data/target-russia.txt). It is stored in the model.
@@ -247,7 +251,15 @@ impl SettingsArgs {
         if !self.tol.is_finite() || self.tol <= 0.0 {
             bail!("--tol must be a positive number");
         }
-        if self.target_window.iter().any(|&w| w > MAX_TARGET_WINDOW) {
+        let targets = match (&self.target_window, &self.speakers, &self.cues) {
+            (None, None, None) => Grid::default().targets,
+            (w, s, c) => TargetChoice::product(
+                w.as_deref().unwrap_or(&[0]),
+                s.as_deref().unwrap_or(&[false]),
+                c.as_deref().unwrap_or(&[false]),
+            ),
+        };
+        if targets.iter().any(|t| t.window > MAX_TARGET_WINDOW) {
             bail!("--target-window values must be between 0 and {MAX_TARGET_WINDOW}");
         }
         let lexicon = match &self.target_lexicon {
@@ -268,9 +280,7 @@ impl SettingsArgs {
                 max_features: self.max_features,
                 sublinear_tf: true,
                 class_weights: self.class_weight.clone(),
-                target_window: self.target_window.clone(),
-                speakers: self.speakers.clone(),
-                cues: self.cues.clone(),
+                targets,
                 lexicon,
             },
             folds: self.folds as usize,
@@ -411,9 +421,11 @@ pub fn run(args: TrainArgs) -> Result<Outcome> {
             task_opts.grid.char_ngrams = vec![first.selection.features.char_ngrams];
             task_opts.grid.negation_scope = vec![first.selection.features.negation_scope];
             let target = first.selection.features.target.as_ref();
-            task_opts.grid.target_window = vec![target.map_or(0, |t| t.window)];
-            task_opts.grid.speakers = vec![target.is_some_and(|t| t.speakers)];
-            task_opts.grid.cues = vec![target.is_some_and(|t| t.cues)];
+            task_opts.grid.targets = vec![target.map_or(TargetChoice::NONE, |t| TargetChoice {
+                window: t.window,
+                speakers: t.speakers,
+                cues: t.cues,
+            })];
             task_opts.grid.min_df = vec![first.selection.features.min_df];
         }
         if args.no_cv {
@@ -710,16 +722,20 @@ fn rebuild_command(args: &TrainArgs) -> String {
     if s.min_df != d.min_df {
         parts.push(format!("--min-df {}", ulist(&s.min_df)));
     }
-    if s.target_window != d.target_window {
-        parts.push(format!("--target-window {}", ulist(&s.target_window)));
+    if let Some(w) = &s.target_window {
+        parts.push(format!("--target-window {}", ulist(w)));
     }
-    if s.speakers != d.speakers {
-        let v: Vec<String> = s.speakers.iter().map(|b| b.to_string()).collect();
-        parts.push(format!("--speakers {}", v.join(",")));
+    let bools = |v: &[bool]| {
+        v.iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    if let Some(v) = &s.speakers {
+        parts.push(format!("--speakers {}", bools(v)));
     }
-    if s.cues != d.cues {
-        let v: Vec<String> = s.cues.iter().map(|b| b.to_string()).collect();
-        parts.push(format!("--cues {}", v.join(",")));
+    if let Some(v) = &s.cues {
+        parts.push(format!("--cues {}", bools(v)));
     }
     if let Some(path) = &s.target_lexicon {
         parts.push(format!("--target-lexicon {}", path.display()));

@@ -211,14 +211,45 @@ pub struct Grid {
     pub max_features: Option<usize>,
     pub sublinear_tf: bool,
     pub class_weights: Vec<ClassWeight>,
-    /// Target window widths to try (0: no window terms), see [`crate::target`].
-    pub target_window: Vec<usize>,
-    /// Speaker marking off, on, or both.
-    pub speakers: Vec<bool>,
-    /// Cue terms off, on, or both.
-    pub cues: Vec<bool>,
-    /// The target lexicon of the window and speaker terms.
+    /// Target terms to try (see [`crate::target`]).
+    pub targets: Vec<TargetChoice>,
+    /// The target lexicon of the window, speaker and cue terms.
     pub lexicon: Lexicon,
+}
+
+/// One choice of target terms: window width (0: none), speaker marking,
+/// cue terms. All off is no target terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetChoice {
+    pub window: usize,
+    pub speakers: bool,
+    pub cues: bool,
+}
+
+impl TargetChoice {
+    pub const NONE: TargetChoice = TargetChoice {
+        window: 0,
+        speakers: false,
+        cues: false,
+    };
+
+    /// Every combination of the given windows, speaker markings and cue
+    /// settings.
+    pub fn product(windows: &[usize], speakers: &[bool], cues: &[bool]) -> Vec<TargetChoice> {
+        let mut out = Vec::new();
+        for &cues in cues {
+            for &speakers in speakers {
+                for &window in windows {
+                    out.push(TargetChoice {
+                        window,
+                        speakers,
+                        cues,
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 impl Default for Grid {
@@ -232,46 +263,49 @@ impl Default for Grid {
             max_features: None,
             sublinear_tf: true,
             class_weights: vec![ClassWeight::None, ClassWeight::Balanced],
-            target_window: vec![0],
-            speakers: vec![false],
-            cues: vec![false],
+            // None, and all three together: on real articles they help
+            // together (README, "How good is it?"), and each extra choice
+            // costs a whole round of fits.
+            targets: vec![
+                TargetChoice::NONE,
+                TargetChoice {
+                    window: 4,
+                    speakers: true,
+                    cues: true,
+                },
+            ],
             lexicon: Lexicon::russia(),
         }
     }
 }
 
 impl Grid {
-    /// The target terms of a window width, speaker marking and cue terms;
-    /// none when all are off.
-    pub fn target(&self, window: usize, speakers: bool, cues: bool) -> Option<TargetSettings> {
-        (window > 0 || speakers || cues).then(|| TargetSettings {
+    /// The target terms of a choice; none when all are off.
+    pub fn target(&self, choice: TargetChoice) -> Option<TargetSettings> {
+        (choice != TargetChoice::NONE).then(|| TargetSettings {
             lexicon: self.lexicon.clone(),
-            window,
-            speakers,
-            cues,
+            window: choice.window,
+            speakers: choice.speakers,
+            cues: choice.cues,
         })
     }
 
     fn feature_settings(&self) -> Vec<TfidfSettings> {
         let mut out = Vec::new();
-        for &cues in &self.cues {
-            for &speakers in &self.speakers {
-                for &window in &self.target_window {
-                    for &negation_scope in &self.negation_scope {
-                        for &char_ngrams in &self.char_ngrams {
-                            for &ngram_max in &self.ngram_max {
-                                for &min_df in &self.min_df {
-                                    out.push(TfidfSettings {
-                                        ngram_max,
-                                        min_df,
-                                        max_features: self.max_features,
-                                        sublinear_tf: self.sublinear_tf,
-                                        char_ngrams,
-                                        negation_scope,
-                                        target: self.target(window, speakers, cues),
-                                    });
-                                }
-                            }
+        for &choice in &self.targets {
+            for &negation_scope in &self.negation_scope {
+                for &char_ngrams in &self.char_ngrams {
+                    for &ngram_max in &self.ngram_max {
+                        for &min_df in &self.min_df {
+                            out.push(TfidfSettings {
+                                ngram_max,
+                                min_df,
+                                max_features: self.max_features,
+                                sublinear_tf: self.sublinear_tf,
+                                char_ngrams,
+                                negation_scope,
+                                target: self.target(choice),
+                            });
                         }
                     }
                 }
@@ -282,9 +316,7 @@ impl Grid {
 
     pub fn size(&self) -> usize {
         self.alphas.len()
-            * self.cues.len()
-            * self.speakers.len()
-            * self.target_window.len()
+            * self.targets.len()
             * self.negation_scope.len()
             * self.char_ngrams.len()
             * self.ngram_max.len()
@@ -684,9 +716,7 @@ impl Selection {
             &[negation_scope],
             &[min_df],
             &[class_weight],
-            &[window],
-            &[speakers],
-            &[cues],
+            &[target],
         ) = (
             grid.alphas.as_slice(),
             grid.ngram_max.as_slice(),
@@ -694,13 +724,11 @@ impl Selection {
             grid.negation_scope.as_slice(),
             grid.min_df.as_slice(),
             class_weights,
-            grid.target_window.as_slice(),
-            grid.speakers.as_slice(),
-            grid.cues.as_slice(),
+            grid.targets.as_slice(),
         )
         else {
             return Err(Error::Setting(
-                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df, --class-weight, --target-window, --speakers and --cues".into(),
+                "without cross-validation, give exactly one value each for --alpha, --ngram-max, --char-ngrams, --negation-scope, --min-df, --class-weight, and one of target terms (--target-window, --speakers, --cues)".into(),
             ));
         };
         Ok(Selection {
@@ -711,7 +739,7 @@ impl Selection {
                 sublinear_tf: grid.sublinear_tf,
                 char_ngrams,
                 negation_scope,
-                target: grid.target(window, speakers, cues),
+                target: grid.target(target),
             },
             alpha,
             class_weight,
@@ -1121,6 +1149,7 @@ mod tests {
         opts.grid.char_ngrams = vec![None];
         opts.grid.min_df = vec![1];
         opts.grid.class_weights = vec![ClassWeight::None];
+        opts.grid.targets = vec![TargetChoice::NONE];
         select(&ds, &opts).unwrap();
         // 3 folds × 2 feature settings, each reported once, after a 0.
         let reports = reports.lock().unwrap();
