@@ -81,6 +81,13 @@ fn render_into(s: &mut String, file: &ModelFile, model_path: &str) -> std::fmt::
         if t.speakers {
             parts.push("a speech or action verb whose speaker names the target gives `§target` and `§target:VERB`, any other named speaker `§other` and `§other:VERB`; stems inside quotation marks are terms of their own (marked `»`)".to_string());
         }
+        if t.cues {
+            parts.push(format!(
+                "the lexicon's {} pressure and {} engagement words count as `%pressure` and `%engage`, again in a sentence that names the target (`@%pressure`) and beside each speaker's side (`§other%pressure`)",
+                t.lexicon.pressure.len(),
+                t.lexicon.engagement.len()
+            ));
+        }
         writeln!(
             s,
             "Target terms: {}. The target lexicon `{}` ({} words name the target: {}; {} speech verbs) is stored in the model.\n",

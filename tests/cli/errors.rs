@@ -12,7 +12,7 @@ fn small_model(dir: &Path) -> std::path::PathBuf {
     stance(&[
         "train",
         "--labels",
-        "data/labels.csv",
+        small_labels(),
         "--out",
         model.to_str().unwrap(),
         "--alpha",

@@ -113,7 +113,7 @@ fn dev_full_as_output_file_fails_cleanly() {
     let mut train = vec![
         "train",
         "--labels",
-        "data/labels.csv",
+        small_labels(),
         "--out",
         "/dev/full",
         "--force",
@@ -158,7 +158,7 @@ fn dev_full_as_standard_output_fails_cleanly() {
     let mut train = vec![
         "train",
         "--labels",
-        "data/labels.csv",
+        small_labels(),
         "--out",
         model.to_str().unwrap(),
     ];
