@@ -525,9 +525,10 @@ mod tests {
 
     #[test]
     fn scorer_matches_scoring_the_normalized_row() {
-        // The built-in model has both heads and character n-grams.
+        // The built-in model has both heads and target terms (character
+        // n-grams are checked against the string path in features.rs).
         let model = store::load_default().unwrap();
-        assert!(model.heads().len() == 2 && model.tfidf.has_char_ngrams());
+        assert!(model.heads().len() == 2 && model.tfidf.has_target_terms());
         let mut scorer = model.scorer();
         let mut analyzer = Analyzer::new();
         let mut terms = Vec::new();
@@ -538,6 +539,8 @@ mod tests {
             "Zyxqv blorft kwemmpt!",
             "",
             "The U.S. won't rule out new sanctions on Gazprom’s exports.",
+            "“We will not retaliate,” Putin said, according to the Kremlin.",
+            "Washington accused Moscow of sabotage; Moscow denied it and offered talks.",
             "Russia must be punished for its aggression, NATO said.",
         ] {
             scorer.score_into(sentence, &mut flat);

@@ -744,6 +744,12 @@ impl Selection {
         } else {
             grid.char_ngrams.as_slice()
         };
+        // And target terms: none unless given.
+        let targets = if grid.targets == Grid::default().targets {
+            &[TargetChoice::NONE][..]
+        } else {
+            grid.targets.as_slice()
+        };
         let (
             &[alpha],
             &[ngram_max],
@@ -759,7 +765,7 @@ impl Selection {
             grid.negation_scope.as_slice(),
             grid.min_df.as_slice(),
             class_weights,
-            grid.targets.as_slice(),
+            targets,
         )
         else {
             return Err(Error::Setting(
