@@ -70,9 +70,14 @@ def articles_section(args):
     gold_corpus = {l: sum(r["label"] == l for r in rows) / total for l in labels}
     gold_net = [float(gold[a]["net_stance"]) for a in by_article]
     results = {}
+    model = json.load(open(args.model, encoding="utf-8"))
+    head = next(h for h in model["heads"] if h["task"] == "stance")
     print(f"{'shares':<9} {'rho':>6} {'MAE net':>8}   corpus shares (gold: "
           + ", ".join(f"{l} {gold_corpus[l]:.3f}" for l in labels) + ")")
     for method in METHODS:
+        if method == "adjusted" and not head.get("cross_validation"):
+            print(f"{method:<9} (the model was trained without cross-validation: no confusion matrix to adjust by)")
+            continue
         out = run([args.stance, "profile", "--model", args.model, "--format", "jsonl",
                    "--shares", method, "-"], stdin=jsonl)
         profiles = {p["article"]: p for p in map(json.loads, out.splitlines())}
@@ -132,9 +137,19 @@ def settings_args(model_path):
 def seeds_section(args):
     print("== 3. seed articles, each left out in turn (the model's settings, retrained without it)\n")
     cmd = [args.stance, "eval", *settings_args(args.model), "--cv-by", "article",
-           "--hold-out-source", "seed", "--quiet"]
-    print(run(cmd))
-    return json.loads(run(cmd + ["--format", "json"]))
+           "--hold-out-source", "seed", "--quiet", "--format", "json"]
+    result = json.loads(run(cmd))
+    print(f"{'held out':<28} {'n':>5} {'accuracy':>9} {'macro-F1':>9}")
+    for fold in result["folds"]:
+        print(f"{fold['fold']:<28} {fold['n']:>5} {fold['accuracy']:>9.3f} {fold['macro_f1']:>9.3f}")
+    pooled = result["pooled"]
+    print(f"\npooled: {pooled['n']} sentences, accuracy {pooled['accuracy']:.3f}, macro-F1 {pooled['macro_f1']:.3f}")
+    labels = pooled["confusion"]["labels"]
+    print("confusion (rows: true, columns: predicted): " + ", ".join(labels))
+    for label, row in zip(labels, pooled["confusion"]["matrix"]):
+        print(f"  {label:<14}" + "".join(f"{v:>8}" for v in row))
+    print()
+    return result
 
 
 def main():
@@ -153,7 +168,7 @@ def main():
           f"accuracy {sentences['accuracy']:.3f}, "
           f"neutral recall {sentences['per_class']['neutral']['recall']:.3f}")
     print("article net stance, Spearman's rho: "
-          + ", ".join(f"{m} {articles[m]['rho']:.3f}" for m in METHODS))
+          + ", ".join(f"{m} {articles[m]['rho']:.3f}" for m in METHODS if m in articles))
     print(f"seed articles left out one at a time: macro-F1 {seeds['pooled']['macro_f1']:.3f} "
           f"({seeds['pooled']['n']} sentences)")
 

@@ -42,7 +42,7 @@ pub fn format_version_for(settings: &crate::features::TfidfSettings) -> u32 {
 }
 
 /// The largest model file loaded: far beyond what `stance train` writes
-/// (the built-in model is 5.8 MB).
+/// (the built-in model is 5.4 MB).
 pub const MAX_MODEL_BYTES: u64 = 1 << 30;
 /// The most array entries (terms, weights, …) a model file may hold in
 /// all: bounds the memory loading takes, whatever the file claims.
