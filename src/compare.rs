@@ -393,6 +393,31 @@ mod tests {
     }
 
     #[test]
+    fn group_shares_weigh_the_articles_estimated_shares_by_their_sentences() {
+        // Estimated shares (not the counts' ratios): a 10-sentence article
+        // at 0.5 hawkish and a 30-sentence one at 0.1 pool to 0.2.
+        let mut a = article("a", "G", [5, 0, 5]);
+        a.shares = vec![0.3, 0.5, 0.2];
+        let mut b = article("b", "G", [0, 10, 20]);
+        b.shares = vec![0.2, 0.1, 0.7];
+        let c = compare(
+            &[a, b],
+            &classes(),
+            crate::profile::SharesMethod::Mean,
+            "outlet",
+            200,
+            1,
+        );
+        let g = &c.groups[0];
+        assert!((g.shares["hawkish"] - (0.5 * 10.0 + 0.1 * 30.0) / 40.0).abs() < 1e-12);
+        assert!((g.hawkish_share.as_ref().unwrap().estimate - 0.2).abs() < 1e-12);
+        assert!((g.shares["neutral"] - (0.2 * 10.0 + 0.7 * 30.0) / 40.0).abs() < 1e-12);
+        assert_eq!(c.shares_method, crate::profile::SharesMethod::Mean);
+        // The counts stay counts (the chi-square test is on them).
+        assert_eq!(g.counts["hawkish"], 10);
+    }
+
+    #[test]
     fn chi_square_matches_a_hand_computed_table() {
         // Table [[10, 20], [30, 40]]: N = 100, expected [[12, 18], [28, 42]].
         let (stat, df, min_e, small) = chi_square_statistic(&[vec![10, 20], vec![30, 40]]);

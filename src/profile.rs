@@ -382,7 +382,15 @@ impl ShareEstimator {
         };
         match self.method {
             SharesMethod::Count => counted(),
-            SharesMethod::Mean => mean(&vec![1.0; k]),
+            SharesMethod::Mean => {
+                let mut sums = vec![0.0; k];
+                for p in probabilities {
+                    for (s, p) in sums.iter_mut().zip(p.iter()) {
+                        *s += p;
+                    }
+                }
+                sums.iter().map(|s| s / n as f64).collect()
+            }
             SharesMethod::Adjusted => match &self.confusion {
                 Some(m) => adjust(m, &counted()).unwrap_or_else(counted),
                 None => counted(),

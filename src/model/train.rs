@@ -424,7 +424,8 @@ pub fn fit(
     class_weight: ClassWeight,
     opts: &TrainOptions,
 ) -> Result<Fitted> {
-    let mut fits = fit_path(x, y, n_classes, &[alpha], class_weight, opts)?;
+    let rs = RowSpace::new(x);
+    let mut fits = fit_path(&rs, x, y, n_classes, &[alpha], class_weight, opts)?;
     Ok(fits.remove(0))
 }
 
@@ -444,37 +445,19 @@ pub fn class_repeats(y: &[usize], n_classes: usize, class_weight: ClassWeight) -
         .collect()
 }
 
-/// Fit one model per alpha on the same rows. The row space is factored once,
-/// and each fit starts from the previous solution (alphas are best given from
-/// strongest to weakest penalty), which saves most solver iterations.
+/// Fit one model per alpha on the same rows, each starting from the
+/// previous solution (alphas are best given from strongest to weakest
+/// penalty), which saves most solver iterations.
 ///
 /// Class weights are whole repeats of rows, which linfa-logistic (it has no
 /// sample weights) trains on exactly. Alpha is scaled by the repeated row
 /// count over the real one, so the penalty weighs the same against the loss
 /// as without weighting (scikit-learn's normalization: weights average 1).
+///
+/// The row space comes factored ([`RowSpace::new`]): the factorization
+/// depends on the rows only, not on the penalty or the class weighting, so a
+/// search factors each training matrix once.
 pub fn fit_path(
-    x: &SparseRows,
-    y: &[usize],
-    n_classes: usize,
-    alphas: &[f64],
-    class_weight: ClassWeight,
-    opts: &TrainOptions,
-) -> Result<Vec<Fitted>> {
-    fit_path_in(
-        &RowSpace::new(x),
-        x,
-        y,
-        n_classes,
-        alphas,
-        class_weight,
-        opts,
-    )
-}
-
-/// [`fit_path`] in a row space already factored: the factorization depends
-/// on the rows only, not on the penalty or the class weighting, so a search
-/// factors each training matrix once.
-pub fn fit_path_in(
     rs: &RowSpace,
     x: &SparseRows,
     y: &[usize],
@@ -674,15 +657,8 @@ fn cv_predictions(ds: &Dataset, folds: &[Vec<usize>], opts: &TrainOptions) -> Re
                     let preds = match fitted.iter().find(|(r, _)| *r == repeats) {
                         Some((_, preds)) => preds.clone(),
                         None => {
-                            let fits = fit_path_in(
-                                &rs,
-                                &x_train,
-                                &train_y,
-                                k,
-                                &opts.grid.alphas,
-                                cw,
-                                opts,
-                            )?;
+                            let fits =
+                                fit_path(&rs, &x_train, &train_y, k, &opts.grid.alphas, cw, opts)?;
                             let preds: Vec<Vec<usize>> =
                                 fits.iter().map(|f| f.predict(&x_test)).collect();
                             fitted.push((repeats, preds.clone()));

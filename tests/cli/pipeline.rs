@@ -805,3 +805,132 @@ fn the_search_progress_bar_stays_off_stderr_that_is_not_a_terminal() {
     let again = stance(&quiet).assert_ok_stderr();
     assert_eq!(again, err, "--quiet changes nothing but the bar");
 }
+
+#[test]
+fn profile_estimates_shares_as_asked_and_says_how() {
+    let profiles = |method: &str| -> Vec<serde_json::Value> {
+        let out = stance(&[
+            "profile",
+            "data/articles",
+            "--format",
+            "jsonl",
+            "--shares",
+            method,
+        ])
+        .assert_ok();
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    for p in profiles("count") {
+        assert_eq!(p["shares_method"], "count");
+        let n = p["sentences"].as_f64().unwrap();
+        for label in ["conciliatory", "hawkish", "neutral"] {
+            let share = p["shares"][label].as_f64().unwrap();
+            assert!((share - p["counts"][label].as_f64().unwrap() / n).abs() < 1e-12);
+        }
+    }
+    for p in profiles("mean") {
+        assert_eq!(p["shares_method"], "mean");
+        assert_eq!(p["shares"], p["mean_probability"]);
+    }
+    for method in ["adjusted", "em"] {
+        for p in profiles(method) {
+            assert_eq!(p["shares_method"], method);
+            let total: f64 = ["conciliatory", "hawkish", "neutral"]
+                .iter()
+                .map(|l| p["shares"][l].as_f64().unwrap())
+                .sum();
+            assert!((total - 1.0).abs() < 1e-9, "{method}: {total}");
+            let net = p["shares"]["hawkish"].as_f64().unwrap()
+                - p["shares"]["conciliatory"].as_f64().unwrap();
+            assert!((p["net_stance"].as_f64().unwrap() - net).abs() < 1e-12);
+        }
+    }
+    // The default is the mean, and compare says which it used.
+    assert_eq!(profiles("mean"), {
+        let out = stance(&["profile", "data/articles", "--format", "jsonl"]).assert_ok();
+        out.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect::<Vec<serde_json::Value>>()
+    });
+    let table = stance(&["compare", "data/articles", "--shares", "count"]).assert_ok();
+    assert!(table.contains("shares: count"), "{table}");
+
+    // Adjusted counts need the cross-validated confusion matrix a model
+    // trained with --no-cv does not have: refused, saying what to do.
+    let dir = tempdir();
+    let model = dir.path().join("m.json");
+    train_fixed(model.to_str().unwrap(), &["--ngram-max", "1"]);
+    let err = stance(&[
+        "profile",
+        "data/articles",
+        "--model",
+        model.to_str().unwrap(),
+        "--shares",
+        "adjusted",
+    ])
+    .assert_fails();
+    assert!(
+        err.contains("cross-validated confusion matrix")
+            && err.contains("--shares count, mean or em"),
+        "{err}"
+    );
+}
+
+#[test]
+fn eval_holds_out_the_articles_of_one_source_only() {
+    let fixed = [
+        "--alpha",
+        "1",
+        "--ngram-max",
+        "1",
+        "--char-ngrams",
+        "none",
+        "--min-df",
+        "1",
+        "--class-weight",
+        "none",
+        "--target-window",
+        "0",
+    ];
+    let mut args = vec![
+        "eval",
+        "--labels",
+        small_labels(),
+        "--cv-by",
+        "article",
+        "--hold-out-source",
+        "seed",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(&fixed);
+    let (out, err) = {
+        let err = stance(&args).assert_ok_stderr();
+        (stance(&args).assert_ok(), err)
+    };
+    assert!(err.contains("each training the one given setting"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let folds: Vec<&str> = v["folds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fold"].as_str().unwrap())
+        .collect();
+    // The five seed articles, and nothing else, each held out once.
+    let mut seeds: Vec<String> = read_csv(small_labels())
+        .iter()
+        .filter(|r| r[5] == "seed")
+        .map(|r| r[3].clone())
+        .collect();
+    seeds.dedup();
+    assert_eq!(folds, seeds);
+    assert_eq!(v["pooled"]["n"], 88);
+    args[6] = "nonesuch";
+    let err = stance(&args).assert_fails();
+    assert!(
+        err.contains("no article has rows with source 'nonesuch'"),
+        "{err}"
+    );
+}
